@@ -1,0 +1,3 @@
+from interviewer.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Adapters: the real implementations of ``interviewer.core.ports`` and the bundled assets."""

@@ -1,0 +1,98 @@
+"""``ChatModel`` over any OpenAI-compatible endpoint, through the ``openai`` client.
+
+This is how the product scales past one machine: point ``llm.base_url`` at OpenAI, a
+vLLM or Ollama fleet, or the embedded llama.cpp server. Every transport failure becomes
+``BackendUnavailable`` so the interview engine can degrade instead of crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+
+from interviewer.core.ports import ChatMessage
+from interviewer.errors import BackendUnavailable
+
+
+class OpenAIChatModel:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        model: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        # The client's own retries would hide faults from the engine, which has its own
+        # retry budget and a scripted fallback; so the client does not retry.
+        self._client = openai.OpenAI(
+            base_url=base_url,
+            api_key=api_key or "not-needed-for-local-servers",
+            timeout=timeout,
+            max_retries=0,
+        )
+        self._model = model
+        self.base_url = base_url
+
+    @property
+    def model_name(self) -> str:
+        if self._model is None:
+            self._model = self._first_model()
+        return self._model
+
+    def _first_model(self) -> str:
+        try:
+            models = self._client.models.list()
+            first = next(iter(models), None)
+        except openai.OpenAIError as error:
+            raise BackendUnavailable(f"LLM endpoint {self.base_url}: {_describe(error)}") from None
+        if first is None:
+            raise BackendUnavailable(f"LLM endpoint {self.base_url} lists no models")
+        return first.id
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.6,
+    ) -> Iterator[str]:
+        try:
+            response = self._client.chat.completions.create(
+                model=self.model_name,
+                messages=[_to_param(m) for m in messages],
+                max_tokens=max_tokens,
+                temperature=temperature,
+                stream=True,
+            )
+            for chunk in response:
+                if not chunk.choices:
+                    continue
+                delta = chunk.choices[0].delta.content
+                if delta:
+                    yield delta
+        except openai.OpenAIError as error:
+            raise BackendUnavailable(f"LLM endpoint {self.base_url}: {_describe(error)}") from None
+
+    def complete(self, messages: Sequence[ChatMessage], *, max_tokens: int = 64) -> str:
+        return "".join(self.stream(messages, max_tokens=max_tokens, temperature=0.0))
+
+
+def _to_param(message: ChatMessage) -> ChatCompletionMessageParam:
+    if message.role == "system":
+        return {"role": "system", "content": message.content}
+    if message.role == "assistant":
+        return {"role": "assistant", "content": message.content}
+    return {"role": "user", "content": message.content}
+
+
+def _describe(error: openai.OpenAIError) -> str:
+    if isinstance(error, openai.APITimeoutError):
+        return "timed out"
+    if isinstance(error, openai.APIConnectionError):
+        return "cannot connect"
+    if isinstance(error, openai.APIStatusError):
+        return f"HTTP {error.status_code}"
+    return type(error).__name__

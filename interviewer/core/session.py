@@ -1,0 +1,96 @@
+"""A recorded round: who asked what, what the candidate said, and when.
+
+``session.json`` is this model serialised. ``SCHEMA_VERSION`` goes up whenever a field
+changes meaning; the session store migrates older files on read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from interviewer.core.content import Level
+
+SCHEMA_VERSION = 1
+
+
+class Word(BaseModel):
+    """One recognised word with its timing inside its turn's audio, in seconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    word: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+
+class Speaker(StrEnum):
+    INTERVIEWER = "interviewer"
+    CANDIDATE = "candidate"
+
+
+class TurnKind(StrEnum):
+    OPENING = "opening"
+    QUESTION = "question"
+    PROBE = "probe"
+    CLARIFICATION = "clarification"
+    """The interviewer answering a candidate's clarifying question from scenario facts."""
+    ANSWER = "answer"
+    HINT = "hint"
+    REPEAT = "repeat"
+    WRAP_UP = "wrap_up"
+    CANDIDATE_QUESTIONS = "candidate_questions"
+    CLOSING = "closing"
+
+
+class Turn(BaseModel):
+    index: int = Field(ge=0)
+    speaker: Speaker
+    kind: TurnKind
+    text: str
+    started_at: float = Field(
+        default=0.0, ge=0.0, description="Seconds from the start of the round."
+    )
+    duration: float = Field(default=0.0, ge=0.0, description="Seconds of speech or audio.")
+    audio_file: str | None = Field(
+        default=None, description="Audio file name inside the session dir, if any."
+    )
+    words: list[Word] = Field(default_factory=list)
+    probe_id: str | None = None
+    criterion_id: str | None = None
+    note: str | None = Field(
+        default=None, description="Status note, e.g. 'LLM unavailable: scripted probe'."
+    )
+
+
+class SessionStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+    """Found unfinished at start-up (the app was killed); its turns are kept."""
+
+
+class Session(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    id: str
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    persona_id: str
+    rubric_id: str
+    question_id: str
+    level: Level = Level.SENIOR
+    status: SessionStatus = SessionStatus.IN_PROGRESS
+    llm_model: str | None = None
+    turns: list[Turn] = Field(default_factory=list)
+
+    def candidate_turns(self) -> list[Turn]:
+        return [t for t in self.turns if t.speaker is Speaker.CANDIDATE]
+
+    @property
+    def duration(self) -> float:
+        if not self.turns:
+            return 0.0
+        last = self.turns[-1]
+        return last.started_at + last.duration

@@ -1,0 +1,66 @@
+"""The one place that builds the app: from settings plus the services it should use.
+
+``interviewer practice`` calls ``build_app`` with the real services; tests call it with
+fakes that implement the same ports. Nothing else constructs ``InterviewerApp``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from interviewer import catalog
+from interviewer.core.content import Level, Persona, Question, Rubric
+from interviewer.errors import NotFoundError
+from interviewer.services import Services, real_services
+from interviewer.settings import Settings
+from interviewer.tui.app import InterviewerApp
+
+
+@dataclass(frozen=True)
+class RoundChoice:
+    """What the next round is: who asks, against which yardstick, which question."""
+
+    persona: Persona
+    rubric: Rubric
+    question: Question
+    level: Level
+
+
+def round_choice(
+    settings: Settings,
+    persona_id: str | None = None,
+    rubric_id: str | None = None,
+    question_id: str | None = None,
+    level: str | None = None,
+) -> RoundChoice:
+    """Resolve ids (command line first, then settings); a missing question is random."""
+    personas = catalog.load_personas()
+    rubrics = catalog.load_rubrics()
+    persona = personas.get(persona_id or settings.round.persona, "persona")
+    rubric = rubrics.get(rubric_id or settings.round.rubric, "rubric")
+    wanted = question_id or settings.round.question
+    if wanted:
+        try:
+            question = rubric.question(wanted)
+        except KeyError:
+            known = ", ".join(q.id for q in rubric.questions)
+            raise NotFoundError(
+                f"rubric '{rubric.id}' has no question '{wanted}' (known: {known})"
+            ) from None
+    else:
+        question = random.choice(rubric.questions)
+    return RoundChoice(persona, rubric, question, Level(level) if level else settings.round.level)
+
+
+def build_app(
+    settings: Settings, choice: RoundChoice, services: Services | None = None
+) -> InterviewerApp:
+    return InterviewerApp(
+        settings=settings,
+        persona=choice.persona,
+        rubric=choice.rubric,
+        question=choice.question,
+        level=choice.level,
+        services=services or real_services(settings),
+    )
