@@ -99,7 +99,7 @@ def check_whisper(settings: Settings) -> CheckResult:
     return CheckResult(
         "whisper",
         Status.OK,
-        f"{transcriber.model_dir.parent.name}: loaded in {load_seconds:.2f} s, heard "
+        f"{model_dir or 'bundled tiny.en'}: loaded in {load_seconds:.2f} s, heard "
         f"{text!r} in {seconds:.2f} s",
         seconds=seconds,
     )
