@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -28,7 +29,8 @@ class ScriptedChat:
     ) -> Iterator[str]:
         self.requests.append(list(messages))
         reply = self.replies.pop(0) if self.replies else ""
-        yield from reply.split(" ")
+        # Token-like pieces that keep their spaces, as a real stream does.
+        yield from re.findall(r"\S+\s*", reply)
 
 
 class SilentTranscriber:

@@ -1,0 +1,670 @@
+"""The interview engine: a UI-free state machine that runs one round.
+
+    intro → question → answer → follow-ups → constraint change → wrap-up
+          → the candidate's own questions → end
+
+Front ends drive it with events and speak what comes back: ``start()`` and
+``on_candidate_turn(text, words, ...)`` return ``InterviewerEvent`` lists (``Say``,
+``StatusNote``, ``RoundEnded``). The TUI calls it from a thread worker (an LLM reply
+takes seconds); ``interviewer simulate`` calls it in a loop; tests call it with a fake
+``ChatModel``. Every spoken line and every answer is recorded as a ``Turn`` in
+``engine.session``.
+
+Decisions are deterministic and come from content, not from the LLM: the planner picks
+the probe (weakest evidenced criterion, failures and constraints first), clarifying
+questions are answered from the question's scenario facts only, and the persona's
+settings decide length, depth and patience. The LLM only phrases the chosen probe in the
+persona's voice. When it cannot (endpoint down, timeout, HTTP errors, a cut stream,
+garbage, a persona break) the engine retries within a small budget and then speaks the
+probe's scripted text: an LLM fault never stops the round.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from interviewer.core.content import (
+    InterruptionPolicy,
+    Level,
+    Persona,
+    Question,
+    Rubric,
+    Tone,
+)
+from interviewer.core.guards import guard_reply, truncate_sentences
+from interviewer.core.planning import (
+    EvidenceDetector,
+    ItemKey,
+    PlannedProbe,
+    ProbePlanner,
+    Utterance,
+    classify_utterance,
+    default_detector,
+    is_off_topic,
+    match_facts,
+)
+from interviewer.core.ports import ChatMessage, ChatModel
+from interviewer.core.prompts import (
+    candidate_question_messages,
+    probe_messages,
+    reply_token_budget,
+)
+from interviewer.core.session import Session, SessionStatus, Speaker, Turn, TurnKind, Word
+from interviewer.errors import BackendUnavailable
+
+__all__ = [
+    "EngineConfig",
+    "InterviewEngine",
+    "InterviewerEvent",
+    "Phase",
+    "RoundEnded",
+    "Say",
+    "StatusNote",
+]
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class Say:
+    """The interviewer speaks. Already recorded in the session when emitted."""
+
+    text: str
+    kind: TurnKind
+    probe_id: str | None = None
+    criterion_id: str | None = None
+    note: str | None = None
+    """Why this line (the planner's reason) and how it was produced."""
+    scripted: bool = False
+    """True when the line was not phrased by the LLM (fallback or fixed wording)."""
+
+
+@dataclass(frozen=True)
+class StatusNote:
+    """Something the candidate should see but not hear, e.g. 'LLM unavailable'."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RoundEnded:
+    reason: str
+
+
+InterviewerEvent = Say | StatusNote | RoundEnded
+
+
+class Phase(StrEnum):
+    NOT_STARTED = "not_started"
+    ANSWER = "answer"
+    """Waiting for the answer to the main question."""
+    FOLLOW_UP = "follow_up"
+    """Waiting for the answer to a clarifying or failure-injection probe."""
+    CONSTRAINT_CHANGE = "constraint_change"
+    """Waiting for the answer to the goalpost move."""
+    CANDIDATE_QUESTIONS = "candidate_questions"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    round_seconds: float = 25 * 60.0
+    """The round's time budget (``round.minutes``)."""
+    max_retries: int = 2
+    """LLM retries per line before the scripted text (``llm.max_retries``)."""
+    backoff_seconds: float = 0.25
+    """First retry delay; doubles per retry. Small: a candidate is waiting."""
+    reply_timeout_seconds: float = 30.0
+    """Wall-clock budget for one streamed reply (``llm.timeout_seconds``)."""
+    llm_cooldown_seconds: float = 30.0
+    """After a line fell back because the endpoint was unreachable, later lines skip the
+    LLM for this long, so a dead endpoint costs one retry budget, not one per turn."""
+    constraint_change_at: float = 0.6
+    """Fraction of the round after which the next probe is the constraint change."""
+    wrap_up_at: float = 0.85
+    """Fraction of the round after which the engine wraps up instead of probing."""
+    max_candidate_questions: int = 2
+
+
+# --------------------------------------------------------------------------- persona lines
+# Fixed wordings differ by tone: these are what a persona sounds like when the LLM is
+# not used (clarifications must quote facts exactly) or not available.
+
+_GREETING = {
+    Tone.WARM: "Hi, I'm {name}, {title}. Thanks for making the time. This is a relaxed "
+    "design conversation: think out loud, and ask me anything you need.",
+    Tone.NEUTRAL: "Hi, I'm {name}, {title}. We have about {minutes} minutes for one design "
+    "question. Think out loud, and ask if anything needs clarifying.",
+    Tone.TOUGH: "I'm {name}, {title}. We have {minutes} minutes, so let's get into it.",
+}
+_NO_FACT = {
+    Tone.WARM: "Good question. That one is your call: state an assumption and go with it.",
+    Tone.NEUTRAL: "That's your call. Make an assumption and state it.",
+    Tone.TOUGH: "Your call. Pick something and justify it.",
+}
+_FACT_PREFIX = {Tone.WARM: "Good question. ", Tone.NEUTRAL: "", Tone.TOUGH: ""}
+_ENOUGH_CLARIFYING = {
+    Tone.WARM: "Those are good questions. Let's make assumptions for the rest and get "
+    "started on the design.",
+    Tone.NEUTRAL: "Let's make assumptions for the rest and start on the design.",
+    Tone.TOUGH: "Enough questions. Make your assumptions and start.",
+}
+CLARIFYING_PATIENCE = {Tone.WARM: 4, Tone.NEUTRAL: 3, Tone.TOUGH: 2}
+"""How many clarifying questions in a row a persona answers before asking for a start."""
+_HINT_MAIN = {
+    Tone.WARM: "Take your time. You could start with what the system has to guarantee, "
+    "and go from there.",
+    Tone.NEUTRAL: "Take a moment. Start with the requirements and go from there.",
+    Tone.TOUGH: "Take a moment, then walk me through your design.",
+}
+_HINT_PROBE = {
+    Tone.WARM: "No rush. Think about it in terms of {topic}: what would you do?",
+    Tone.NEUTRAL: "Think about it in terms of {topic}. What would you do?",
+}
+_MOVE_ON = {
+    Tone.WARM: "That's fine, let's move on.",
+    Tone.NEUTRAL: "Okay, let's move on.",
+    Tone.TOUGH: "Okay. Moving on.",
+}
+_REDIRECT = {
+    Tone.WARM: "Let's bring it back to the {title} question.",
+    Tone.NEUTRAL: "Let's get back to the {title} question.",
+    Tone.TOUGH: "That's not the question. Back to the {title}.",
+}
+_INTERRUPT = {
+    Tone.WARM: "Let me jump in there.",
+    Tone.NEUTRAL: "Let me stop you there.",
+    Tone.TOUGH: "Stop there.",
+}
+_WRAP_UP = {
+    Tone.WARM: "Thanks, that was a good discussion, and we're at time on the design. "
+    "What questions do you have for me?",
+    Tone.NEUTRAL: "That's time on the design. What questions do you have for me?",
+    Tone.TOUGH: "We're done with the design. Any questions for me?",
+}
+_CANDIDATE_QUESTION_FALLBACK = {
+    Tone.WARM: "Good question. I'd be glad to go into that properly after the round.",
+    Tone.NEUTRAL: "Good question. Let's take that offline after the round.",
+    Tone.TOUGH: "Let's take that offline.",
+}
+_ANYTHING_ELSE = {
+    Tone.WARM: "Anything else you'd like to ask?",
+    Tone.NEUTRAL: "Anything else?",
+    Tone.TOUGH: "Anything else?",
+}
+_CLOSING = {
+    Tone.WARM: "Thanks so much, you did the work today. That's the end of the round; your "
+    "feedback is next.",
+    Tone.NEUTRAL: "Thanks. That's the end of the round; your feedback is next.",
+    Tone.TOUGH: "That's it. Your feedback is next.",
+}
+_NO_QUESTIONS = re.compile(
+    r"^\W*(?:no|nope|none|nothing|not really|no questions?|i'?m good|all good|that's all|"
+    r"that's it|no,? (?:thanks|thank you)(?: so much)?)\b[^?]*$",
+    re.IGNORECASE,
+)
+_TEMPERATURE = {Tone.WARM: 0.7, Tone.NEUTRAL: 0.5, Tone.TOUGH: 0.4}
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+class InterviewEngine:
+    """One round. Not thread-safe: call it from one worker at a time."""
+
+    def __init__(
+        self,
+        *,
+        persona: Persona,
+        rubric: Rubric,
+        question: Question,
+        level: Level,
+        chat: ChatModel | None,
+        session_id: str,
+        config: EngineConfig | None = None,
+        detector: EvidenceDetector | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.persona = persona
+        self.rubric = rubric
+        self.question = question
+        self.level = level
+        self.chat = chat
+        self.config = config or EngineConfig()
+        self.detector = detector or default_detector()
+        self.planner = ProbePlanner(rubric, question, persona, level)
+        self._clock = clock
+        self._sleep = sleep
+        self.session = Session(
+            id=session_id,
+            persona_id=persona.id,
+            rubric_id=rubric.id,
+            question_id=question.id,
+            level=level,
+        )
+        self.phase = Phase.NOT_STARTED
+        self.asked: list[str] = []
+        """Probe ids in the order asked; a probe is never asked twice."""
+        self.found: set[ItemKey] = set()
+        """Checklist items evidenced so far, over all answers."""
+        self.current: PlannedProbe | None = None
+        self._started_at = 0.0
+        self._followups = 0
+        self._clarifying_run = 0
+        self._hinted = False
+        self._candidate_questions = 0
+        self._llm_down_until = float("-inf")
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def finished(self) -> bool:
+        return self.phase is Phase.ENDED
+
+    @property
+    def elapsed(self) -> float:
+        return 0.0 if self.phase is Phase.NOT_STARTED else self._clock() - self._started_at
+
+    def start(self) -> list[InterviewerEvent]:
+        """Greet and ask the question."""
+        if self.phase is not Phase.NOT_STARTED:
+            raise RuntimeError("the round has already started")
+        self._started_at = self._clock()
+        self.phase = Phase.ANSWER
+        greeting = _GREETING[self.persona.tone].format(
+            name=self.persona.name,
+            title=self.persona.title,
+            minutes=round(self.config.round_seconds / 60),
+        )
+        return [
+            self._say(greeting, TurnKind.OPENING, scripted=True),
+            self._say(self.question.prompt, TurnKind.QUESTION, scripted=True),
+        ]
+
+    def on_candidate_turn(
+        self,
+        text: str,
+        words: Sequence[Word] = (),
+        *,
+        duration: float = 0.0,
+        audio_file: str | None = None,
+        interrupted: bool = False,
+    ) -> list[InterviewerEvent]:
+        """The candidate finished a turn (``interrupted``: the front end cut them off
+        after ``should_interrupt``). Returns what the interviewer does next."""
+        if self.phase is Phase.NOT_STARTED:
+            raise RuntimeError("call start() before the first candidate turn")
+        if self.phase is Phase.ENDED:
+            return [StatusNote("the round has ended")]
+        kind = (
+            TurnKind.CANDIDATE_QUESTIONS
+            if self.phase is Phase.CANDIDATE_QUESTIONS
+            else TurnKind.ANSWER
+        )
+        turn = self._record(
+            Speaker.CANDIDATE,
+            kind,
+            text,
+            words=words,
+            duration=duration,
+            audio_file=audio_file,
+            started_at=max(0.0, self.elapsed - duration),
+        )
+        if self.phase is Phase.CANDIDATE_QUESTIONS:
+            return self._on_candidate_question(text)
+        utterance = classify_utterance(text)
+        if utterance is Utterance.CLARIFYING_QUESTION:
+            return self._clarify(text)
+        self._clarifying_run = 0
+        if utterance is Utterance.PASS:
+            return self._on_pass()
+        here = self.detector(self.rubric, text, words)
+        self.found |= here
+        long_answer = duration > self.persona.answer_budget_seconds
+        if long_answer:
+            turn.note = (
+                f"answer ran {duration:.0f} s (persona budget "
+                f"{self.persona.answer_budget_seconds:.0f} s)"
+            )
+        lead = ""
+        if interrupted or (
+            long_answer and self.persona.interruption is not InterruptionPolicy.NEVER
+        ):
+            lead = _INTERRUPT[self.persona.tone]
+        if is_off_topic(self.question, text, here):
+            turn.note = "off topic"
+            redirect = _REDIRECT[self.persona.tone].format(title=self.question.title.lower())
+            lead = f"{lead} {redirect}".strip()
+        return self._advance(lead=lead)
+
+    def end_round(self, reason: str = "stopped") -> list[InterviewerEvent]:
+        """End now (time is up, the user quit, the answers ran out)."""
+        if self.phase is Phase.ENDED:
+            return []
+        return self._close(reason)
+
+    def should_interrupt(self, seconds_speaking: float, partial_text: str) -> bool:
+        """For live front ends: whether this persona would cut the current answer off.
+
+        ``on_handwaving`` personas step in at half the answer budget when the answer so
+        far evidences nothing and has no numbers; ``on_rambling`` ones at the budget.
+        """
+        policy = self.persona.interruption
+        budget = self.persona.answer_budget_seconds
+        if policy is InterruptionPolicy.NEVER or self.phase not in (
+            Phase.ANSWER,
+            Phase.FOLLOW_UP,
+            Phase.CONSTRAINT_CHANGE,
+        ):
+            return False
+        if seconds_speaking > budget:
+            return True
+        if policy is InterruptionPolicy.ON_HANDWAVING and seconds_speaking > budget / 2:
+            concrete = bool(re.search(r"\d", partial_text)) or bool(
+                self.detector(self.rubric, partial_text, ())
+            )
+            return not concrete
+        return False
+
+    # ------------------------------------------------------------------ transitions
+
+    def _followup_slots(self) -> int:
+        """Follow-ups before the constraint change; the last slot of the persona's
+        depth is kept for the constraint change when the depth allows two or more."""
+        depth = self.persona.followup_depth
+        has_change = self.planner.constraint_change(self.found, self.asked) is not None
+        return depth - 1 if depth >= 2 and has_change else depth
+
+    def _advance(self, *, lead: str = "") -> list[InterviewerEvent]:
+        share = self.elapsed / self.config.round_seconds
+        if share >= self.config.wrap_up_at:
+            return self._wrap_up(lead, note="time budget reached")
+        depth = self.persona.followup_depth
+        if (
+            self.phase in (Phase.ANSWER, Phase.FOLLOW_UP)
+            and self._followups < self._followup_slots()
+            and share < self.config.constraint_change_at
+        ):
+            planned = self.planner.next_followup(self.found, self.asked, self._followups)
+            if planned is not None:
+                return self._ask(planned, Phase.FOLLOW_UP, lead)
+        if self.phase is not Phase.CONSTRAINT_CHANGE and self._followups < depth:
+            planned = self.planner.constraint_change(self.found, self.asked)
+            if planned is not None:
+                return self._ask(planned, Phase.CONSTRAINT_CHANGE, lead)
+        return self._wrap_up(lead)
+
+    def _ask(self, planned: PlannedProbe, phase: Phase, lead: str) -> list[InterviewerEvent]:
+        self.phase = phase
+        self.current = planned
+        self.asked.append(planned.probe.id)
+        self._followups += 1
+        self._hinted = False
+        max_sentences = self.persona.max_reply_sentences
+        if lead:  # the scripted lead-in uses one of the persona's sentences
+            max_sentences = max(1, max_sentences - 1)
+        messages = probe_messages(
+            self.persona,
+            self.rubric,
+            self.question,
+            self.level,
+            self.session.turns,
+            planned.probe,
+        )
+        text, how, events = self._voice(
+            messages,
+            fallback=planned.probe.text,
+            must_ask=True,
+            max_sentences=max_sentences,
+        )
+        if lead:
+            text = f"{lead} {text}"
+        kind = TurnKind.PROBE
+        note = f"{planned.probe.kind.value} probe; {planned.reason}; {how}"
+        events.append(
+            self._say(
+                text,
+                kind,
+                probe_id=planned.probe.id,
+                criterion_id=planned.criterion.id,
+                note=note,
+                scripted=how.startswith("scripted"),
+            )
+        )
+        return events
+
+    def _clarify(self, text: str) -> list[InterviewerEvent]:
+        tone = self.persona.tone
+        self._clarifying_run += 1
+        if self._clarifying_run > CLARIFYING_PATIENCE[tone]:
+            return [
+                self._say(
+                    _ENOUGH_CLARIFYING[tone],
+                    TurnKind.CLARIFICATION,
+                    note="clarifying questions past the persona's patience",
+                    scripted=True,
+                )
+            ]
+        facts = match_facts(self.question, text)
+        if not facts:
+            return [
+                self._say(
+                    _NO_FACT[tone], TurnKind.CLARIFICATION, note="no matching fact", scripted=True
+                )
+            ]
+        # Facts are spoken verbatim: a paraphrasing model could invent a number.
+        answer = _FACT_PREFIX[tone] + " ".join(f.answer for f in facts)
+        return [
+            self._say(
+                answer,
+                TurnKind.CLARIFICATION,
+                note="facts: " + ", ".join(f.topic for f in facts),
+                scripted=True,
+            )
+        ]
+
+    def _on_pass(self) -> list[InterviewerEvent]:
+        tone = self.persona.tone
+        if self.phase is Phase.ANSWER:
+            if self._hinted:  # a second silence on the main question: probe anyway
+                return self._advance(lead=_MOVE_ON[tone])
+            self._hinted = True
+            return [self._say(_HINT_MAIN[tone], TurnKind.HINT, scripted=True)]
+        # Patience: warm and neutral personas rephrase once; tough ones move on.
+        if tone is not Tone.TOUGH and not self._hinted and self.current is not None:
+            self._hinted = True
+            topic = self.current.criterion.title.lower()
+            return [
+                self._say(
+                    _HINT_PROBE[tone].format(topic=topic),
+                    TurnKind.HINT,
+                    probe_id=self.current.probe.id,
+                    criterion_id=self.current.criterion.id,
+                    scripted=True,
+                )
+            ]
+        return self._advance(lead=_MOVE_ON[tone])
+
+    def _wrap_up(self, lead: str = "", *, note: str | None = None) -> list[InterviewerEvent]:
+        self.phase = Phase.CANDIDATE_QUESTIONS
+        self.current = None
+        text = f"{lead} {_WRAP_UP[self.persona.tone]}".strip()
+        return [self._say(text, TurnKind.WRAP_UP, note=note, scripted=True)]
+
+    def _on_candidate_question(self, text: str) -> list[InterviewerEvent]:
+        if classify_utterance(text) is Utterance.PASS or _NO_QUESTIONS.match(text.strip()):
+            return self._close("complete")
+        self._candidate_questions += 1
+        messages = candidate_question_messages(
+            self.persona, self.rubric, self.question, self.level, self.session.turns
+        )
+        reply, how, events = self._voice(
+            messages,
+            fallback=_CANDIDATE_QUESTION_FALLBACK[self.persona.tone],
+            must_ask=False,
+            max_sentences=self.persona.max_reply_sentences,
+        )
+        last = self._candidate_questions >= self.config.max_candidate_questions
+        if not last:
+            reply = f"{reply} {_ANYTHING_ELSE[self.persona.tone]}"
+        events.append(
+            self._say(
+                reply,
+                TurnKind.CANDIDATE_QUESTIONS,
+                note=how,
+                scripted=how.startswith("scripted"),
+            )
+        )
+        if last:
+            events.extend(self._close("complete"))
+        return events
+
+    def _close(self, reason: str) -> list[InterviewerEvent]:
+        self.phase = Phase.ENDED
+        self.current = None
+        self.session.status = SessionStatus.COMPLETE
+        say = self._say(_CLOSING[self.persona.tone], TurnKind.CLOSING, note=reason, scripted=True)
+        return [say, RoundEnded(reason)]
+
+    # ------------------------------------------------------------------ the LLM
+
+    def _voice(
+        self,
+        messages: list[ChatMessage],
+        *,
+        fallback: str,
+        must_ask: bool,
+        max_sentences: int,
+    ) -> tuple[str, str, list[InterviewerEvent]]:
+        """Phrase a line with the LLM, or fall back to ``fallback``.
+
+        Returns (text, how it was produced, status events). Retries with exponential
+        backoff on any fault; guard rejections are faults too, since a second sample
+        is usually fine.
+        """
+        # A probe's scripted text is kept whole: it was written to stand on its own.
+        scripted = fallback if must_ask else truncate_sentences(fallback, max_sentences)
+        if self.chat is None:
+            return scripted, "scripted: no LLM", []
+        if time.monotonic() < self._llm_down_until:
+            return scripted, "scripted: LLM unavailable", []
+        problems: list[str] = []
+        unreachable = 0
+        for attempt in range(self.config.max_retries + 1):
+            if attempt:
+                self._sleep(self.config.backoff_seconds * 2 ** (attempt - 1))
+            try:
+                raw = self._collect(messages, must_ask=must_ask, max_sentences=max_sentences)
+            except BackendUnavailable as error:
+                problems.append(error.message)
+                unreachable += 1
+                continue
+            except Exception as error:  # a broken adapter must not end the round
+                problems.append(f"unexpected {type(error).__name__}")
+                unreachable += 1
+                continue
+            result = guard_reply(
+                raw,
+                max_sentences=max_sentences,
+                must_ask=must_ask,
+                secrets=self.question.model_answer,
+            )
+            if result.text is not None:
+                how = "phrased by the LLM"
+                if result.problem:
+                    how += f" ({result.problem})"
+                return result.text, how, []
+            problems.append(result.problem or "rejected reply")
+        if unreachable == len(problems):
+            # Every attempt failed at the transport: stop paying the retry budget on
+            # every turn for a while.
+            self._llm_down_until = time.monotonic() + self.config.llm_cooldown_seconds
+        last = problems[-1] if problems else "no reply"
+        note = f"LLM fault ({last}) after {len(problems)} attempt(s): scripted line"
+        return scripted, f"scripted: {last}", [StatusNote(note)]
+
+    def _collect(self, messages: list[ChatMessage], *, must_ask: bool, max_sentences: int) -> str:
+        """Read the streamed reply; stop early once it is complete enough."""
+        assert self.chat is not None
+        deadline = time.monotonic() + self.config.reply_timeout_seconds
+        parts: list[str] = []
+        stream = self.chat.stream(
+            messages,
+            max_tokens=reply_token_budget(max_sentences),
+            temperature=_TEMPERATURE[self.persona.tone],
+        )
+        # closing() releases the HTTP stream when we stop early, which also stops the
+        # server from decoding tokens nobody will read.
+        with contextlib.closing(_as_generator(stream)) as deltas:
+            for delta in deltas:
+                parts.append(delta)
+                text = "".join(parts)
+                if must_ask and "?" in text:
+                    break  # the guard keeps text up to the first question anyway
+                if time.monotonic() > deadline:
+                    raise BackendUnavailable("timed out while streaming")
+        return "".join(parts)
+
+    # ------------------------------------------------------------------ recording
+
+    def _record(
+        self,
+        speaker: Speaker,
+        kind: TurnKind,
+        text: str,
+        *,
+        words: Sequence[Word] = (),
+        duration: float = 0.0,
+        audio_file: str | None = None,
+        started_at: float | None = None,
+        probe_id: str | None = None,
+        criterion_id: str | None = None,
+        note: str | None = None,
+    ) -> Turn:
+        turn = Turn(
+            index=len(self.session.turns),
+            speaker=speaker,
+            kind=kind,
+            text=text,
+            started_at=self.elapsed if started_at is None else started_at,
+            duration=duration,
+            audio_file=audio_file,
+            words=list(words),
+            probe_id=probe_id,
+            criterion_id=criterion_id,
+            note=note,
+        )
+        self.session.turns.append(turn)
+        return turn
+
+    def _say(
+        self,
+        text: str,
+        kind: TurnKind,
+        *,
+        probe_id: str | None = None,
+        criterion_id: str | None = None,
+        note: str | None = None,
+        scripted: bool = False,
+    ) -> Say:
+        self._record(
+            Speaker.INTERVIEWER,
+            kind,
+            text,
+            probe_id=probe_id,
+            criterion_id=criterion_id,
+            note=note,
+        )
+        return Say(text, kind, probe_id, criterion_id, note, scripted)
+
+
+def _as_generator(stream: Iterable[str]) -> Generator[str, None, None]:
+    """Wrap any iterable so ``closing()`` has a ``close()`` to call."""
+    yield from stream

@@ -1,0 +1,144 @@
+"""Output guards: what the LLM says is checked before the candidate hears it.
+
+A small local model drifts: it announces that it is an AI, explains the answer it was
+asked to probe for, answers its own question, writes bullet lists, or trails off. The
+interviewer must never do any of that during a round, so every reply passes through
+``guard_reply``: repairable problems (markdown, a speaker label, one lecturing sentence,
+too many sentences) are repaired, the rest reject the reply so that the engine retries
+or falls back to the scripted probe.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["GuardResult", "guard_reply", "split_sentences", "truncate_sentences"]
+
+PERSONA_BREAKS = re.compile(
+    r"\b(?:as an ai|an ai (?:language )?model|i am an ai|i'm an ai|language model|"
+    r"as an assistant|i'm an assistant|i am an assistant|openai|chatgpt|qwen|alibaba cloud|"
+    r"i cannot (?:help|assist)|i can't (?:help|assist)|i'm sorry, but|my training|"
+    r"system prompt|note to interviewer|\[note)\b",
+    re.IGNORECASE,
+)
+"""Phrases no human interviewer says: the reply is discarded, not patched."""
+
+LECTURE = re.compile(
+    r"\b(?:you should|you could|you would|you'd want|you need to|you might want|"
+    r"a good (?:approach|answer|solution|design) (?:is|would be)|the (?:best|right|correct) "
+    r"(?:answer|approach|way) (?:is|would be)|the answer is|one (?:approach|option|way) "
+    r"(?:is|would be)|i would|i'd use|we would|we could|consider using|for example,? use|"
+    r"make sure to|it's important to|it is important to|the key is)\b",
+    re.IGNORECASE,
+)
+"""A statement with one of these tells the candidate what to do: that is teaching,
+and during the round the interviewer only asks. Questions may contain them ("how would
+you...?"), so only non-question sentences are checked."""
+
+ROLE_LABEL = re.compile(r"^\s*(?:\*\*)?[A-Z][\w .'-]{0,30}(?:\*\*)?\s*:\s+")
+MARKDOWN = re.compile(r"(\*\*|__|`+|^#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+)", re.MULTILINE)
+
+LEAK_NGRAM = 6
+"""Sharing this many consecutive words with the model answer counts as revealing it."""
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    text: str | None
+    """The repaired reply, or None when it must not be used."""
+    problem: str | None = None
+    """Why it was rejected or what was repaired, for the session's status notes."""
+
+    @property
+    def ok(self) -> bool:
+        return self.text is not None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of spoken prose. Decimal points and 'e.g.' stay inside a sentence."""
+    flattened = " ".join(text.split())
+    parts = _SENTENCE_END.split(flattened)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def truncate_sentences(text: str, max_sentences: int) -> str:
+    return " ".join(split_sentences(text)[:max_sentences])
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _leaks(text: str, secrets: Sequence[str]) -> bool:
+    said = _words(text)
+    grams = {tuple(said[i : i + LEAK_NGRAM]) for i in range(len(said) - LEAK_NGRAM + 1)}
+    for secret in secrets:
+        words = _words(secret)
+        for i in range(len(words) - LEAK_NGRAM + 1):
+            if tuple(words[i : i + LEAK_NGRAM]) in grams:
+                return True
+    return False
+
+
+def _looks_like_garbage(text: str) -> bool:
+    letters = sum(c.isalpha() for c in text)
+    if letters < 0.6 * len(text.replace(" ", "")):
+        return True  # code, JSON, emoji soup
+    words = _words(text)
+    if len(words) >= 8 and len(set(words)) < 0.4 * len(words):
+        return True  # "the the the the" loops
+    return "{" in text or "```" in text or "<|" in text
+
+
+def guard_reply(
+    raw: str,
+    *,
+    max_sentences: int,
+    must_ask: bool,
+    secrets: Sequence[str] = (),
+) -> GuardResult:
+    """Make ``raw`` safe to speak, or reject it.
+
+    ``must_ask``: a probe must end in one question, and nothing after it (a model that
+    keeps going after its question tends to answer it). ``secrets``: text that must not
+    be revealed (the question's model answer).
+    """
+    text = raw.strip().strip('"').strip()
+    text = ROLE_LABEL.sub("", text, count=1)
+    text = MARKDOWN.sub("", text)
+    text = " ".join(text.split())
+    if len(_words(text)) < 3:
+        return GuardResult(None, "empty reply")
+    if _looks_like_garbage(text):
+        return GuardResult(None, "garbled reply")
+    if PERSONA_BREAKS.search(text):
+        return GuardResult(None, "reply broke persona")
+    if secrets and _leaks(text, secrets):
+        return GuardResult(None, "reply revealed the model answer")
+    sentences = split_sentences(text)
+    repaired: str | None = None
+    kept = [s for s in sentences if s.endswith("?") or not LECTURE.search(s)]
+    if len(kept) < len(sentences):
+        repaired = "dropped a sentence that explained instead of asked"
+    if must_ask:
+        first_question = next((i for i, s in enumerate(kept) if s.endswith("?")), None)
+        if first_question is None:
+            return GuardResult(None, "reply asked no question")
+        if first_question < len(kept) - 1:
+            repaired = "dropped what followed the question"
+        kept = kept[: first_question + 1]
+        # Over budget: keep the question and the lead-in closest to it.
+        if len(kept) > max_sentences:
+            kept = kept[-max_sentences:]
+            repaired = "shortened to the persona's reply length"
+    elif len(kept) > max_sentences:
+        kept = kept[:max_sentences]
+        repaired = "shortened to the persona's reply length"
+    if not kept:
+        return GuardResult(None, "reply only explained")
+    return GuardResult(" ".join(kept), repaired)

@@ -1,0 +1,304 @@
+"""Probe planning: which follow-up the interviewer asks next, and why.
+
+After each answer the planner asks the evidence detector (the same one the scorer uses)
+which checklist items the candidate has already evidenced, and aims the next probe at the
+weakest criterion that is still open. Real interviewers press on failure handling and
+on constraints (numbers, requirements) first, and on what their own loop cares about
+(the persona's ``focus_areas``); the planner encodes that as a priority bonus, so a
+candidate who covered failure handling well is not asked about it again.
+
+Probes escalate the way a human interviewer's do: a clarifying probe first (unless the
+level is staff: they are expected to be concrete unprompted), then failure injection,
+and finally a constraint change, which moves the goalposts once the design is on the
+table. No probe is ever asked twice.
+
+Everything here is pure: text in, decisions out. The engine owns state and time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from interviewer.core.content import (
+    Criterion,
+    Level,
+    Persona,
+    Probe,
+    ProbeKind,
+    Question,
+    Rubric,
+    ScenarioFact,
+    Signal,
+)
+from interviewer.core.session import Word
+
+__all__ = [
+    "CriterionCoverage",
+    "EvidenceDetector",
+    "PlannedProbe",
+    "ProbePlanner",
+    "Utterance",
+    "classify_utterance",
+    "coverage",
+    "default_detector",
+    "is_off_topic",
+    "match_facts",
+]
+
+ItemKey = tuple[str, str]
+"""(criterion id, checklist item id): item ids are only unique within a criterion."""
+
+
+class EvidenceDetector(Protocol):
+    """Finds the checklist items a transcript evidences. The scorer uses the same one,
+    so the interviewer never probes for something the report will credit anyway."""
+
+    def __call__(self, rubric: Rubric, text: str, words: Sequence[Word]) -> set[ItemKey]: ...
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def default_detector() -> EvidenceDetector:
+    """The detector the scorer uses, so planning and scoring agree on what is evidenced."""
+    return _match_items
+
+
+_SUFFIXES = ("ing", "ed", "es", "s")
+
+
+def _stem(token: str) -> str:
+    for suffix in _SUFFIXES:
+        if len(token) > len(suffix) + 2 and token.endswith(suffix):
+            return token[: -len(suffix)]
+    return token
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercase word stems; hyphens split words so 'at-least-once' ~ 'at least once'."""
+    return [_stem(t) for t in re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text.lower())]
+
+
+def _contains(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
+    if not phrase:
+        return False
+    width = len(phrase)
+    return any(
+        list(haystack[start : start + width]) == list(phrase)
+        for start in range(len(haystack) - width + 1)
+    )
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
+def _match_items(rubric: Rubric, text: str, words: Sequence[Word]) -> set[ItemKey]:
+    """Phrase matching on word stems; ``requires_any`` must appear in the same or a
+    neighbouring sentence, which is how the rubric keeps bare buzzwords from counting."""
+    sentences = [tokens(s) for s in _sentences(text)]
+    found: set[ItemKey] = set()
+    for criterion in rubric.criteria:
+        for item in criterion.checklist:
+            phrases = [tokens(p) for p in item.evidence]
+            needs = [tokens(r) for r in item.requires_any]
+            for index, sentence in enumerate(sentences):
+                if not any(_contains(sentence, p) for p in phrases):
+                    continue
+                window = [t for s in sentences[max(0, index - 1) : index + 2] for t in s]
+                if not needs or any(_contains(window, n) for n in needs):
+                    found.add((criterion.id, item.id))
+                    break
+    return found
+
+
+# --------------------------------------------------------------------------- coverage
+
+LEVEL_TARGET = {Level.MID: 2, Level.SENIOR: 3, Level.STAFF: 4}
+"""Checklist items up to this ``supports_level`` are expected at each level: a mid-level
+candidate is not probed for staff-level depth, a staff candidate is."""
+
+
+@dataclass(frozen=True)
+class CriterionCoverage:
+    criterion_id: str
+    covered: int
+    expected: int
+
+    @property
+    def weakness(self) -> float:
+        """0 when every expected item is evidenced, 1 when none is."""
+        return 1.0 - self.covered / self.expected if self.expected else 0.0
+
+
+def coverage(
+    rubric: Rubric, level: Level, found: Collection[ItemKey]
+) -> dict[str, CriterionCoverage]:
+    target = LEVEL_TARGET[level]
+    result: dict[str, CriterionCoverage] = {}
+    for criterion in rubric.criteria:
+        expected = [i for i in criterion.checklist if i.supports_level <= target]
+        if not expected:  # a criterion made only of stretch items: expect all of them
+            expected = list(criterion.checklist)
+        covered = sum((criterion.id, i.id) in found for i in expected)
+        result[criterion.id] = CriterionCoverage(criterion.id, covered, len(expected))
+    return result
+
+
+# --------------------------------------------------------------------------- planning
+
+SIGNAL_PRIORITY: dict[Signal, float] = {
+    Signal.FAILURE_HANDLING: 0.30,
+    Signal.QUANTITATIVE: 0.20,
+    Signal.REQUIREMENTS: 0.20,
+    Signal.TRADEOFFS: 0.10,
+}
+"""Bonus on top of weakness: with equal gaps, failures and constraints are asked first."""
+
+FOCUS_BONUS = 0.35
+"""A persona's focus areas outrank the generic signal order but not a much weaker gap."""
+
+
+@dataclass(frozen=True)
+class PlannedProbe:
+    probe: Probe
+    criterion: Criterion
+    reason: str
+    """One line for logs and the session's turn note: why this probe, now."""
+
+
+class ProbePlanner:
+    """Chooses probes for one round. Stateless apart from its inputs: the engine passes
+    the probes already asked so a restarted engine plans the same way."""
+
+    def __init__(self, rubric: Rubric, question: Question, persona: Persona, level: Level) -> None:
+        self.rubric = rubric
+        self.question = question
+        self.persona = persona
+        self.level = level
+        self.probes = rubric.probes_for(question.id)
+
+    def _priority(self, criterion: Criterion, gap: CriterionCoverage) -> float:
+        focus = {f.strip().lower() for f in self.persona.focus_areas}
+        bonus = SIGNAL_PRIORITY.get(criterion.signal, 0.0)
+        if criterion.id in focus or criterion.signal.value in focus:
+            bonus += FOCUS_BONUS
+        return gap.weakness + bonus
+
+    def preferred_kinds(self, followups_asked: int) -> list[ProbeKind]:
+        """Escalation: clarify, then break things. Staff candidates skip the warm-up."""
+        clarify_stages = {Level.MID: 2, Level.SENIOR: 1, Level.STAFF: 0}[self.level]
+        if followups_asked < clarify_stages:
+            return [ProbeKind.CLARIFYING, ProbeKind.FAILURE_INJECTION]
+        return [ProbeKind.FAILURE_INJECTION, ProbeKind.CLARIFYING]
+
+    def next_followup(
+        self, found: Collection[ItemKey], asked: Collection[str], followups_asked: int
+    ) -> PlannedProbe | None:
+        """The next clarifying or failure-injection probe, on the weakest open criterion."""
+        kinds = self.preferred_kinds(followups_asked)
+        return self._choose(found, asked, kinds)
+
+    def constraint_change(
+        self, found: Collection[ItemKey], asked: Collection[str]
+    ) -> PlannedProbe | None:
+        """The goalpost move, aimed at the weakest criterion that has one; any otherwise."""
+        planned = self._choose(found, asked, [ProbeKind.CONSTRAINT_CHANGE], open_only=False)
+        return planned
+
+    def _choose(
+        self,
+        found: Collection[ItemKey],
+        asked: Collection[str],
+        kinds: list[ProbeKind],
+        *,
+        open_only: bool = True,
+    ) -> PlannedProbe | None:
+        gaps = coverage(self.rubric, self.level, found)
+        best: tuple[float, int, int] | None = None
+        chosen: PlannedProbe | None = None
+        for order, probe in enumerate(self.probes):
+            if probe.id in asked or probe.kind not in kinds:
+                continue
+            criterion = self.rubric.criterion(probe.criterion)
+            gap = gaps[criterion.id]
+            if open_only and gap.weakness <= 0.0:
+                continue  # already evidenced: asking would waste the candidate's time
+            # Highest priority first; then the preferred kind; then the rubric's order.
+            key = (self._priority(criterion, gap), -kinds.index(probe.kind), -order)
+            if best is None or key > best:
+                best = key
+                chosen = PlannedProbe(
+                    probe,
+                    criterion,
+                    f"{criterion.id}: {gap.covered}/{gap.expected} expected items evidenced",
+                )
+        return chosen
+
+
+# --------------------------------------------------------------------------- utterances
+
+
+class Utterance(StrEnum):
+    """What a candidate turn is, as far as turn-taking is concerned."""
+
+    ANSWER = "answer"
+    CLARIFYING_QUESTION = "clarifying_question"
+    """Asks about the scenario before (or instead of) answering: 'what's the QPS?'."""
+    PASS = "pass"
+    """Silence, 'I don't know', 'pass': nothing to build on."""
+
+
+_PASS = re.compile(
+    r"^\W*(?:um+|uh+|hmm+|pass|skip|next|no idea|not sure|i'?m not sure|i don'?t know"
+    r"(?: yet)?|i have no idea)?\W*$",
+    re.IGNORECASE,
+)
+_QUESTION_START = re.compile(
+    r"^(?:what|what's|whats|how|is|are|can|could|do|does|should|would|will|which|who|"
+    r"when|where|any|may i|so is|so are|and what)\b",
+    re.IGNORECASE,
+)
+CLARIFYING_MAX_STATEMENT_WORDS = 30
+"""A turn with questions but more than this much statement is an answer that happens to
+contain a question ("...does that make sense?"), not a request for facts."""
+
+
+def classify_utterance(text: str) -> Utterance:
+    stripped = text.strip()
+    if not stripped or _PASS.match(stripped):
+        return Utterance.PASS
+    sentences = _sentences(stripped)
+    questions = [s for s in sentences if s.rstrip().endswith("?") or _QUESTION_START.match(s)]
+    statement_words = sum(len(s.split()) for s in sentences if s not in questions)
+    if questions and statement_words <= CLARIFYING_MAX_STATEMENT_WORDS:
+        return Utterance.CLARIFYING_QUESTION
+    return Utterance.ANSWER
+
+
+def match_facts(question: Question, text: str) -> list[ScenarioFact]:
+    """Scenario facts the candidate asked about, by keyword, in the question's order."""
+    said = tokens(text)
+    return [
+        fact
+        for fact in question.facts
+        if any(_contains(said, tokens(keyword)) for keyword in fact.keywords)
+    ]
+
+
+OFF_TOPIC_MIN_WORDS = 12
+"""Shorter turns are too thin to judge; they are handled as weak answers instead."""
+
+
+def is_off_topic(question: Question, text: str, evidenced_here: Collection[ItemKey]) -> bool:
+    """An answer that mentions none of the question's keywords and evidences nothing."""
+    if not question.keywords or evidenced_here:
+        return False
+    said = tokens(text)
+    if len(said) < OFF_TOPIC_MIN_WORDS:
+        return False
+    return not any(_contains(said, tokens(k)) for k in question.keywords)
