@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from interviewer import catalog
 from interviewer.core.content import Level, Persona, Question, Rubric
-from interviewer.errors import NotFoundError
 from interviewer.services import Services, real_services
 from interviewer.settings import Settings
 from interviewer.tui.app import InterviewerApp
@@ -40,16 +39,7 @@ def round_choice(
     persona = personas.get(persona_id or settings.round.persona, "persona")
     rubric = rubrics.get(rubric_id or settings.round.rubric, "rubric")
     wanted = question_id or settings.round.question
-    if wanted:
-        try:
-            question = rubric.question(wanted)
-        except KeyError:
-            known = ", ".join(q.id for q in rubric.questions)
-            raise NotFoundError(
-                f"rubric '{rubric.id}' has no question '{wanted}' (known: {known})"
-            ) from None
-    else:
-        question = random.choice(rubric.questions)
+    question = rubric.question(wanted) if wanted else random.choice(rubric.questions)
     return RoundChoice(persona, rubric, question, Level(level) if level else settings.round.level)
 
 

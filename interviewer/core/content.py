@@ -13,6 +13,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from interviewer.errors import NotFoundError
+
 Identifier = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)
 ]
@@ -284,13 +286,19 @@ class Rubric(Strict):
         for criterion in self.criteria:
             if criterion.id == criterion_id:
                 return criterion
-        raise KeyError(criterion_id)
+        raise NotFoundError(
+            f"rubric '{self.id}' has no criterion '{criterion_id}'",
+            fix="known criteria: " + ", ".join(c.id for c in self.criteria),
+        )
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:
             if question.id == question_id:
                 return question
-        raise KeyError(question_id)
+        raise NotFoundError(
+            f"rubric '{self.id}' has no question '{question_id}'",
+            fix="known questions: " + ", ".join(q.id for q in self.questions),
+        )
 
     def probes_for(self, question_id: str) -> list[Probe]:
         """Probes usable for a question: its own first, then the rubric's general ones."""

@@ -1,46 +1,104 @@
-"""The practice screen prepares the backends with visible progress, then asks."""
+"""The practice screen, driven the way a person uses it: wait, read, type, quit."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from textual.widgets import Label, Static
+from textual.pilot import Pilot
+from textual.widgets import Input, Label, Static
 
+from interviewer import catalog
 from interviewer.catalog import load_toml_model
 from interviewer.core.content import Level, Persona, Rubric
 from interviewer.factory import RoundChoice, build_app
 from interviewer.settings import load_settings
+from interviewer.tui.app import InterviewerApp
+from interviewer.tui.widgets.conversation import Conversation
 from tests.fakes import ScriptedChat, fake_services
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def choice() -> RoundChoice:
+def minimal_choice() -> RoundChoice:
     rubric = load_toml_model(DATA / "rubrics" / "minimal.toml", Rubric)
     persona = Persona(id="tester", name="Tess", title="Staff Engineer")
     return RoundChoice(persona, rubric, rubric.questions[0], Level.SENIOR)
 
 
-async def test_question_appears_when_backends_are_ready() -> None:
+def shipped_choice() -> RoundChoice:
+    rubric = catalog.load_rubrics().get("distributed-systems-design", "rubric")
+    persona = catalog.load_personas().get("staff-infra", "persona")
+    return RoundChoice(persona, rubric, rubric.question("job-queue"), Level.SENIOR)
+
+
+def conversation_text(app: InterviewerApp) -> str:
+    conversation = app.screen.query_one("#conversation", Conversation)
+    return "\n".join(str(w.render()) for w in conversation.query(Static))
+
+
+async def settle(app: InterviewerApp, pilot: Pilot[int]) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_answer(app: InterviewerApp, pilot: Pilot[int], text: str) -> None:
+    typed = app.screen.query_one("#typed-answer", Input)
+    typed.focus()
+    typed.value = text
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+def saved_sessions(recordings: Path) -> list[dict[str, object]]:
+    return [json.loads(p.read_text()) for p in sorted(recordings.glob("*/session.json"))]
+
+
+async def test_question_appears_when_backends_are_ready(isolated_dirs: Path) -> None:
     """It should be possible to launch the app and see the first question."""
     closed: list[str] = []
-    app = build_app(load_settings(), choice(), fake_services(ScriptedChat([]), closed=closed))
+    app = build_app(
+        load_settings(), minimal_choice(), fake_services(ScriptedChat([]), closed=closed)
+    )
     async with app.run_test() as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        question = app.screen.query_one("#question", Static)
-        assert question.display
-        assert "Design a job queue." in str(question.render())
-        assert "Ready for the first question" in str(app.screen.query_one("#state", Label).render())
+        await settle(app, pilot)
+        assert app.screen.query_one("#question", Static).display
+        said = conversation_text(app)
+        assert "Design a job queue." in said and "Tess" in said
+        assert "Your turn" in str(app.screen.query_one("#state", Label).render())
         await pilot.press("ctrl+q")
     assert closed == ["chat"], "the LLM backend must be closed on quit"
+    sessions = saved_sessions(isolated_dirs / "recordings")
+    assert [s["status"] for s in sessions] == ["interrupted"], "quitting keeps the round"
 
 
 async def test_dead_llm_degrades_the_round_instead_of_ending_it() -> None:
-    app = build_app(load_settings(), choice(), fake_services(chat=None))
+    app = build_app(load_settings(), shipped_choice(), fake_services(chat=None))
     async with app.run_test() as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(app, pilot)
         notes = str(app.screen.query_one("#status-notes", Static).render())
         assert "LLM unavailable" in notes and "scripted probes" in notes
-        assert app.screen.query_one("#question", Static).display
+        await type_answer(app, pilot, "I'd put jobs in a queue and have workers pull them.")
+        rubric = shipped_choice().rubric
+        scripted = [p.text for p in rubric.probes_for("job-queue")]
+        said = conversation_text(app)
+        assert any(text in said for text in scripted), "a scripted probe follows the answer"
+
+
+async def test_a_typed_round_runs_to_the_end_and_is_saved(isolated_dirs: Path) -> None:
+    chat = ScriptedChat(["What happens when a worker dies mid-job?"] * 10)
+    app = build_app(load_settings(), shipped_choice(), fake_services(chat))
+    async with app.run_test() as pilot:
+        await settle(app, pilot)
+        await type_answer(app, pilot, "How many jobs per second at peak?")
+        assert "five thousand jobs per second" in conversation_text(app)
+        await type_answer(app, pilot, "Workers lease jobs from a Kafka topic partitioned by key.")
+        assert "What happens when a worker dies mid-job?" in conversation_text(app)
+        await pilot.press("f10")
+        await settle(app, pilot)
+        assert "Round over" in str(app.screen.query_one("#state", Label).render())
+        assert app.screen.query_one("#typed-answer", Input).disabled
+    (session,) = saved_sessions(isolated_dirs / "recordings")
+    assert session["status"] == "complete"
+    texts = [t["text"] for t in session["turns"]]  # type: ignore[attr-defined]
+    assert "Workers lease jobs from a Kafka topic partitioned by key." in texts

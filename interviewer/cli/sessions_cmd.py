@@ -1,0 +1,82 @@
+"""``interviewer sessions``: the saved rounds, newest first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("sessions", help="list saved rounds and their scores")
+    parser.add_argument("--json", action="store_true", help="print a JSON list")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from interviewer.adapters.store.files import FileSessionStore
+    from interviewer.cli.output import console
+    from interviewer.errors import InterviewerError
+    from interviewer.settings import load_settings
+
+    store = FileSessionStore(load_settings().recordings_dir)
+    store.recover_interrupted()
+    rows: list[dict[str, Any]] = []
+    for session_id in reversed(store.list_ids()):
+        try:
+            session = store.load(session_id)
+        except InterviewerError as error:
+            rows.append({"id": session_id, "error": error.message})
+            continue
+        overall = None
+        evaluation = store.read_artifact(session_id, "evaluation.json")
+        if evaluation:
+            try:
+                overall = json.loads(evaluation).get("overall")
+            except ValueError:
+                overall = None
+        rows.append(
+            {
+                "id": session_id,
+                "created_at": session.created_at.isoformat(),
+                "persona": session.persona_id,
+                "rubric": session.rubric_id,
+                "question": session.question_id,
+                "level": session.level.value,
+                "status": session.status.value,
+                "turns": len(session.turns),
+                "minutes": round(session.duration / 60, 1),
+                "overall": overall,
+                "path": str(store.session_dir(session_id)),
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        console.print(
+            f"No sessions yet in {store.root}. Start one with `interviewer practice`, "
+            "or run `interviewer simulate`."
+        )
+        return 0
+    table = Table(title=f"Sessions in {store.root}", title_justify="left")
+    for column in ("id", "question", "persona", "level", "status", "min", "score"):
+        table.add_column(column, justify="right" if column in ("min", "score") else "left")
+    for row in rows:
+        if "error" in row:
+            table.add_row(row["id"], f"[red]{row['error']}[/]", "", "", "broken", "", "")
+            continue
+        score = "" if row["overall"] is None else f"{row['overall']:.0f}"
+        table.add_row(
+            row["id"],
+            row["question"],
+            row["persona"],
+            row["level"],
+            row["status"],
+            f"{row['minutes']:.1f}",
+            score,
+        )
+    console.print(table)
+    return 0

@@ -1,0 +1,116 @@
+"""One live practice round: the engine, the session store and the interviewer's voice.
+
+Front-end neutral: the Textual screen calls these methods from a worker thread and shows
+what the ``on_event`` callback reports. The session is saved after every turn, so quitting
+or crashing mid-round keeps everything said so far.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from interviewer.adapters.store.files import FileSessionStore
+from interviewer.core.content import Level, Persona, Question, Rubric
+from interviewer.core.engine import EngineConfig, InterviewEngine, InterviewerEvent, Say
+from interviewer.core.ports import ChatModel, Speaker
+from interviewer.core.session import SessionStatus, Word
+
+
+@dataclass(frozen=True)
+class SpokenTurn:
+    """A finished candidate turn."""
+
+    text: str
+    words: Sequence[Word] = ()
+    duration: float = 0.0
+    audio_file: str | None = None
+    interrupted: bool = False
+
+
+class LiveRound:
+    """Drives one round. Call from one thread at a time (a Textual exclusive worker)."""
+
+    def __init__(
+        self,
+        *,
+        store: FileSessionStore,
+        persona: Persona,
+        rubric: Rubric,
+        question: Question,
+        level: Level,
+        chat: ChatModel | None,
+        speaker: Speaker | None,
+        round_minutes: float,
+        on_event: Callable[[InterviewerEvent], None],
+    ) -> None:
+        self.store = store
+        self.speaker = speaker
+        self.on_event = on_event
+        self.session_id = store.new_id(question.id)
+        self.engine = InterviewEngine(
+            persona=persona,
+            rubric=rubric,
+            question=question,
+            level=level,
+            chat=chat,
+            session_id=self.session_id,
+            config=EngineConfig(round_seconds=round_minutes * 60),
+        )
+        self.engine.session.llm_model = chat.model_name if chat is not None else None
+        self.last_line = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.engine.finished
+
+    def start(self) -> None:
+        self.store.claim(self.session_id)
+        self._handle(self.engine.start())
+
+    def answer(self, turn: SpokenTurn) -> None:
+        self._handle(
+            self.engine.on_candidate_turn(
+                turn.text,
+                turn.words,
+                duration=turn.duration,
+                audio_file=turn.audio_file,
+                interrupted=turn.interrupted,
+            )
+        )
+
+    def repeat_last_line(self) -> None:
+        if self.last_line and self.speaker is not None:
+            self.speaker.say(self.last_line)
+
+    def end(self, reason: str = "ended by the candidate") -> None:
+        self._handle(self.engine.end_round(reason))
+
+    def abandon(self) -> None:
+        """The app is closing mid-round: keep what was said, marked interrupted."""
+        if self.speaker is not None:
+            with contextlib.suppress(Exception):
+                self.speaker.stop()
+        if not self.engine.finished:
+            self.engine.session.status = SessionStatus.INTERRUPTED
+        self.store.save(self.engine.session)
+        self.store.release(self.session_id)
+
+    def stop_speaking(self) -> None:
+        """Barge-in: the candidate started talking."""
+        if self.speaker is not None:
+            self.speaker.stop()
+
+    def _handle(self, events: list[InterviewerEvent]) -> None:
+        # Saved before speaking: speech takes seconds, a crash must not lose the turn.
+        self.store.save(self.engine.session)
+        for event in events:
+            self.on_event(event)
+            if isinstance(event, Say):
+                self.last_line = event.text
+                if self.speaker is not None:
+                    self.speaker.say(event.text)
+        if self.engine.finished:
+            self.store.save(self.engine.session)
+            self.store.release(self.session_id)
