@@ -65,6 +65,7 @@ __all__ = [
     "RoundEnded",
     "Say",
     "StatusNote",
+    "opening_line",
 ]
 
 
@@ -212,6 +213,13 @@ _NO_QUESTIONS = re.compile(
 _TEMPERATURE = {Tone.WARM: 0.7, Tone.NEUTRAL: 0.5, Tone.TOUGH: 0.4}
 
 
+def opening_line(persona: Persona, minutes: float) -> str:
+    """What this persona says first; the persona editor plays it as a sample."""
+    return _GREETING[persona.tone].format(
+        name=persona.name, title=persona.title, minutes=round(minutes)
+    )
+
+
 # --------------------------------------------------------------------------- the engine
 
 
@@ -278,11 +286,7 @@ class InterviewEngine:
             raise RuntimeError("the round has already started")
         self._started_at = self._clock()
         self.phase = Phase.ANSWER
-        greeting = _GREETING[self.persona.tone].format(
-            name=self.persona.name,
-            title=self.persona.title,
-            minutes=round(self.config.round_seconds / 60),
-        )
+        greeting = opening_line(self.persona, self.config.round_seconds / 60)
         return [
             self._say(greeting, TurnKind.OPENING, scripted=True),
             self._say(self.question.prompt, TurnKind.QUESTION, scripted=True),
