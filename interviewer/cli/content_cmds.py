@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
 
 def _check(loaded: Loaded[Any], kind: str) -> int:
     for item_id, path in sorted(loaded.sources.items()):
-        console.print(f"[green]ok[/]   {item_id:<28} {path}")
+        console.print(f"[green]ok[/]   {item_id:<28} {path}", soft_wrap=True)
     for error in loaded.errors:
         err_console.print(f"[bold red]FAIL[/] {error.message}")
     total = len(loaded.items) + len(loaded.errors)
