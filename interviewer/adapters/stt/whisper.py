@@ -1,57 +1,213 @@
-"""``Transcriber`` backed by faster-whisper (CTranslate2), the bundled tiny.en by default."""
+"""``Transcriber`` backed by faster-whisper (CTranslate2): the bundled tiny.en by default,
+any CTranslate2 Whisper model dir through ``settings.stt.model``.
+
+Three guards keep Whisper's inventions out of the transcript: Silero VAD drops non-speech
+before decoding, ``condition_on_previous_text`` is off (one invented line cannot seed the
+next), and every segment passes ``core.hallucination.drop_reason``.
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from interviewer.adapters import model_assets
-from interviewer.core.ports import Samples, Transcript
+from interviewer.core.glossary import biasing_prompt
+from interviewer.core.hallucination import drop_reason
+from interviewer.core.ports import SAMPLE_RATE, Samples, Transcript
 from interviewer.core.session import Word
+from interviewer.errors import ConfigError
+from interviewer.settings import STTSettings
 
-NO_SPEECH_THRESHOLD = 0.6
-"""Segments Whisper itself rates as probably silence are dropped: on silence and noise
-it otherwise invents text ("Thank you.")."""
+CHUNK_SECONDS = 20.0
+"""Longest audio decoded in one piece (see ``WhisperTranscriber.recognize``)."""
+
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+"""faster-whisper's default fallback schedule, used for whole files."""
+
+ProgressFn = Callable[[float, float], None]
+"""Called with (seconds transcribed, seconds total) as segments are decoded."""
+
+
+@dataclass(frozen=True)
+class RecognizedSegment:
+    """One kept segment, times in seconds from the start of the audio given."""
+
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
 
 
 class WhisperTranscriber:
+    """Speech to text with word timestamps. Not thread-safe: one caller thread at a time."""
+
     def __init__(
         self,
         model_dir: Path | None = None,
         *,
         compute_type: str = "int8",
         threads: int = 2,
+        prompt: str | None = None,
+        hotwords: str | None = None,
     ) -> None:
         self.model_dir = model_dir or model_assets.whisper_tiny_en_dir()
+        if not (self.model_dir / "model.bin").is_file():
+            raise ConfigError(
+                f"{self.model_dir} is not a CTranslate2 Whisper model (no model.bin)",
+                fix="set stt.model (INTERVIEWER_STT__MODEL) to a dir made by "
+                "ct2-transformers-converter, or unset it for the bundled tiny.en",
+            )
+        self.default_prompt = prompt or None
+        """Used when ``transcribe`` gets no prompt: the glossary biasing prompt."""
+        self.default_hotwords = hotwords or None
         self._model = WhisperModel(
             str(self.model_dir), device="cpu", compute_type=compute_type, cpu_threads=threads
         )
 
-    def transcribe(self, audio: Samples, *, prompt: str | None = None) -> Transcript:
+    @classmethod
+    def from_settings(
+        cls, settings: STTSettings, *, glossary: Sequence[str] = ()
+    ) -> WhisperTranscriber:
+        """The configured model, biased with ``glossary`` when ``use_glossary_prompt``."""
+        prompt = biasing_prompt(glossary) if settings.use_glossary_prompt else ""
+        return cls(
+            Path(settings.model).expanduser() if settings.model else None,
+            compute_type=settings.compute_type,
+            threads=settings.threads,
+            prompt=prompt,
+        )
+
+    def transcribe(
+        self,
+        audio: Samples,
+        *,
+        prompt: str | None = None,
+        hotwords: str | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> Transcript:
+        segments = self.recognize(audio, prompt=prompt, hotwords=hotwords, on_progress=on_progress)
+        return Transcript(
+            text=" ".join(s.text for s in segments).strip(),
+            duration=audio.size / SAMPLE_RATE,
+            words=[w for s in segments for w in s.words],
+        )
+
+    def recognize(
+        self,
+        audio: Samples,
+        *,
+        prompt: str | None = None,
+        hotwords: str | None = None,
+        on_progress: ProgressFn | None = None,
+        fallback: bool = True,
+    ) -> list[RecognizedSegment]:
+        """Decode ``audio`` (16 kHz mono float32) into kept segments with word times.
+
+        ``fallback=False`` decodes once, greedily: no re-decoding at higher temperatures
+        when confidence is low. Streaming uses it to keep each update's cost bounded.
+
+        Audio longer than ``CHUNK_SECONDS`` is cut at pauses and decoded piece by piece:
+        with a glossary prompt, Whisper sometimes jumps its timestamps to the end of a
+        30 s window and silently skips the speech in between (measured: 20 s lost from a
+        57 s answer). Pieces of at most ``CHUNK_SECONDS`` never showed it.
+        """
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        if audio.size < SAMPLE_RATE // 10:
+            return []
+        if audio.size > CHUNK_SECONDS * SAMPLE_RATE:
+            kept: list[RecognizedSegment] = []
+            total = audio.size / SAMPLE_RATE
+            for start, end in _chunks_at_pauses(audio):
+                offset = start / SAMPLE_RATE
+                pieces = self.recognize(
+                    audio[start:end], prompt=prompt, hotwords=hotwords, fallback=fallback
+                )
+                kept += [_shifted(piece, offset) for piece in pieces]
+                if on_progress is not None:
+                    on_progress(end / SAMPLE_RATE, total)
+            return kept
+        return self._recognize_window(audio, prompt, hotwords, on_progress, fallback)
+
+    def _recognize_window(
+        self,
+        audio: Samples,
+        prompt: str | None,
+        hotwords: str | None,
+        on_progress: ProgressFn | None,
+        fallback: bool,
+    ) -> list[RecognizedSegment]:
         segments, info = self._model.transcribe(
             audio,
             language="en",
             beam_size=1,
             word_timestamps=True,
             vad_filter=True,
-            initial_prompt=prompt,
+            initial_prompt=prompt if prompt is not None else self.default_prompt,
+            hotwords=hotwords if hotwords is not None else self.default_hotwords,
             condition_on_previous_text=False,
+            temperature=TEMPERATURES if fallback else 0.0,
         )
-        words: list[Word] = []
-        texts: list[str] = []
-        # The generator is lazy: the work happens here, in the caller's thread.
+        kept: list[RecognizedSegment] = []
+        # The generator is lazy: the decoding happens here, in the caller's thread.
         for segment in segments:
-            if segment.no_speech_prob > NO_SPEECH_THRESHOLD and segment.avg_logprob < -1.0:
+            span = audio[int(segment.start * SAMPLE_RATE) : int(segment.end * SAMPLE_RATE)]
+            rms = float(np.sqrt(np.mean(np.square(span)))) if span.size else 0.0
+            if on_progress is not None:
+                on_progress(min(segment.end, info.duration), info.duration)
+            if drop_reason(
+                segment.text,
+                no_speech_prob=segment.no_speech_prob,
+                avg_logprob=segment.avg_logprob,
+                compression_ratio=segment.compression_ratio,
+                duration=segment.end - segment.start,
+                rms=rms,
+            ):
                 continue
-            texts.append(segment.text.strip())
-            for word in segment.words or []:
-                words.append(
-                    Word(
-                        word=word.word.strip(),
-                        start=round(word.start, 3),
-                        end=round(word.end, 3),
-                        probability=round(word.probability, 3),
-                    )
+            words = [
+                Word(
+                    word=w.word.strip(),
+                    start=round(w.start, 3),
+                    end=round(max(w.end, w.start), 3),
+                    probability=round(w.probability, 3),
                 )
-        return Transcript(text=" ".join(texts).strip(), duration=info.duration, words=words)
+                for w in segment.words or []
+                if w.word.strip()
+            ]
+            kept.append(
+                RecognizedSegment(
+                    start=segment.start, end=segment.end, text=segment.text.strip(), words=words
+                )
+            )
+        return kept
+
+
+def _shifted(segment: RecognizedSegment, offset: float) -> RecognizedSegment:
+    words = [
+        w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)})
+        for w in segment.words
+    ]
+    return RecognizedSegment(segment.start + offset, segment.end + offset, segment.text, words)
+
+
+def _chunks_at_pauses(audio: Samples) -> list[tuple[int, int]]:
+    """Sample ranges of at most ``CHUNK_SECONDS`` covering ``audio``, cut in the middle
+    of pauses Silero VAD finds (or hard, when someone talks 20 s without one)."""
+    limit = int(CHUNK_SECONDS * SAMPLE_RATE)
+    speech = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=300))
+    cuts = [(a["end"] + b["start"]) // 2 for a, b in itertools.pairwise(speech)]
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    while audio.size - start > limit:
+        usable = [c for c in cuts if start < c <= start + limit]
+        end = usable[-1] if usable and usable[-1] - start > limit // 4 else start + limit
+        ranges.append((start, end))
+        start = end
+    ranges.append((start, audio.size))
+    return ranges

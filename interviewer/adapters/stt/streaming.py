@@ -1,0 +1,251 @@
+"""Live transcription of one candidate turn: partial text while they speak, the final
+transcript with word timestamps moments after they stop.
+
+Re-transcribing the whole turn every second would cost more and more as an answer runs
+on. Instead, text that is settled is *committed*: segments that ended more than
+``commit_after`` seconds before the newest audio keep their text and word times and are
+never decoded again, so each update decodes only a short trailing window, and ``finish()``
+decodes only what is not committed yet (or nothing, when only silence has arrived since
+the last update).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from interviewer.adapters.stt.whisper import RecognizedSegment
+from interviewer.core.ports import SAMPLE_RATE, Samples, Transcript
+from interviewer.core.session import Word
+
+SILENCE_RMS = 0.005
+"""A 50 ms frame quieter than this (about -46 dBFS) holds no speech worth decoding; even
+a quiet microphone puts voiced speech well above it."""
+PAUSE_SECONDS = 0.3
+"""A quiet stretch this long after speech triggers an early update."""
+FINISH_OVERLAP = 1.0
+"""At ``finish``, tentative words ending this long before the last update's end are kept
+as they are; only the audio after them is decoded again."""
+CONTEXT_CHARS = 200
+"""How much committed text is passed on as prompt, so the next window continues it."""
+
+
+class SegmentRecognizer(Protocol):
+    """What streaming needs from a recognizer (``WhisperTranscriber``, or a test fake)."""
+
+    @property
+    def default_prompt(self) -> str | None: ...
+
+    def recognize(
+        self, audio: Samples, *, prompt: str | None = None, fallback: bool = True
+    ) -> list[RecognizedSegment]: ...
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The best text so far. ``committed`` is final; the rest may still change."""
+
+    text: str
+    committed: str
+    audio_seconds: float
+
+
+def _quiet(samples: Samples) -> bool:
+    frame = SAMPLE_RATE // 20
+    usable = samples[: samples.size - samples.size % frame]
+    if usable.size == 0:
+        return True
+    rms = np.sqrt(np.mean(np.square(usable.reshape(-1, frame)), axis=1))
+    return bool(rms.max() < SILENCE_RMS)
+
+
+class StreamingTranscriber:
+    """Feed 16 kHz float32 blocks with ``feed``; call ``finish`` when the turn ends.
+
+    Meant to be driven by one worker thread (the one draining the capture queue); it
+    holds no locks. ``feed`` decodes at most once per ``partial_every`` seconds of audio,
+    in the calling thread, and returns the new ``Partial`` when it made one. When
+    decoding falls behind capture, pass everything queued in one call rather than block by
+    block, so the next update covers it all.
+    """
+
+    def __init__(
+        self,
+        transcriber: SegmentRecognizer,
+        *,
+        prompt: str | None = None,
+        partial_every: float = 1.0,
+        commit_after: float = 2.0,
+        max_window: float = 10.0,
+        on_partial: Callable[[Partial], None] | None = None,
+    ) -> None:
+        self.transcriber = transcriber
+        self.prompt = prompt if prompt is not None else (transcriber.default_prompt or "")
+        self.partial_every = partial_every
+        self.commit_after = commit_after
+        self.max_window = max_window
+        """Past this many uncommitted seconds, settled words are committed mid-segment."""
+        self.on_partial = on_partial
+        self.decodes = 0
+        """How many times Whisper ran (for benchmarks and tests)."""
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: ready for the next turn."""
+        self._blocks: list[Samples] = []
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._committed_words: list[Word] = []
+        self._committed_at = 0
+        """Sample index where uncommitted audio starts."""
+        self._tentative: list[Word] = []
+        self._decoded_until = 0
+        self._partial = Partial("", "", 0.0)
+
+    @property
+    def audio_seconds(self) -> float:
+        return self._samples_total() / SAMPLE_RATE
+
+    @property
+    def partial(self) -> Partial:
+        return self._partial
+
+    def feed(self, samples: Samples) -> Partial | None:
+        """Add captured audio; decode the trailing window if a partial is due."""
+        if samples.size:
+            self._blocks.append(np.asarray(samples, dtype=np.float32).reshape(-1))
+        total = self._samples_total()
+        waiting = total - self._decoded_until
+        if waiting < PAUSE_SECONDS * SAMPLE_RATE:
+            return None
+        buffer = self._audio()
+        fresh = buffer[self._decoded_until :]
+        pause = int(PAUSE_SECONDS * SAMPLE_RATE)
+        # A pause after new speech is the likeliest end of the turn: decode now, so that
+        # finish() finds nothing left to do when the turn does end there.
+        paused_after_speech = _quiet(fresh[-pause:]) and not _quiet(fresh[:-pause])
+        if waiting < self.partial_every * SAMPLE_RATE and not paused_after_speech:
+            return None
+        if _quiet(fresh):
+            # Only silence since the last update: the text cannot have changed.
+            self._decoded_until = total
+        else:
+            self._decode(buffer, final=False)
+        self._partial = self._make_partial()
+        if self.on_partial is not None:
+            self.on_partial(self._partial)
+        return self._partial
+
+    def finish(self) -> Transcript:
+        """The final transcript of the turn; word times are from the turn's start.
+
+        Decodes only the uncommitted tail, and nothing at all when only silence came in
+        since the last update. Call ``reset()`` before feeding the next turn.
+        """
+        buffer = self._audio()
+        if not _quiet(buffer[self._decoded_until :]):
+            # Speech arrived since the last update. Words that update heard well before
+            # its end are kept, so the final decode covers only the last moments.
+            stable_before = self._decoded_until / SAMPLE_RATE - FINISH_OVERLAP
+            stable = list(itertools.takewhile(lambda w: w.end < stable_before, self._tentative))
+            if stable:
+                rest = self._tentative[len(stable) :]
+                self._commit(stable, rest[0].start if rest else stable_before, buffer.size)
+                self._tentative = []
+            self._decode(buffer, final=True)
+        self._committed_words += self._tentative
+        self._tentative = []
+        self._committed_at = self._decoded_until = buffer.size
+        words = list(self._committed_words)
+        self._partial = self._make_partial()
+        return Transcript(text=_join(words), duration=buffer.size / SAMPLE_RATE, words=words)
+
+    # ------------------------------------------------------------------ internals
+
+    def _samples_total(self) -> int:
+        return self._buffer.size + sum(block.size for block in self._blocks)
+
+    def _audio(self) -> Samples:
+        if self._blocks:
+            self._buffer = np.concatenate([self._buffer, *self._blocks])
+            self._blocks = []
+        return self._buffer
+
+    def _decode(self, buffer: Samples, *, final: bool) -> None:
+        start = self._committed_at
+        offset = start / SAMPLE_RATE
+        context = _join(self._committed_words)[-CONTEXT_CHARS:]
+        prompt = " ".join(part for part in (self.prompt, context) if part) or None
+        segments = self.transcriber.recognize(buffer[start:], prompt=prompt, fallback=False)
+        self.decodes += 1
+        self._decoded_until = buffer.size
+        shifted = [_shift(segment, offset) for segment in segments]
+        if final:
+            self._tentative = [w for s in shifted for w in s.words]
+            return
+        end = buffer.size / SAMPLE_RATE
+        settled_before = end - self.commit_after
+        commit_until = offset
+        index = 0
+        # Whole segments that ended well before the newest audio will not change.
+        while index < len(shifted) and shifted[index].end < settled_before:
+            self._committed_words += shifted[index].words
+            commit_until = shifted[index].end
+            index += 1
+        remaining = [w for s in shifted[index:] for w in s.words]
+        if end - commit_until > self.max_window:
+            # A long run without a pause: commit settled words inside the segment too.
+            settled = list(itertools.takewhile(lambda w: w.end < settled_before, remaining))
+            if settled:
+                self._committed_words += settled
+                commit_until = settled[-1].end
+                remaining = remaining[len(settled) :]
+        if not remaining and commit_until < settled_before:
+            commit_until = settled_before  # nothing said lately: skip the silence
+        if commit_until > offset:
+            next_start = remaining[0].start if remaining else settled_before
+            self._commit([], next_start, buffer.size, until=commit_until)
+        self._tentative = remaining
+
+    def _commit(
+        self, words: list[Word], next_start: float, size: int, *, until: float | None = None
+    ) -> None:
+        """Commit ``words``; the next window starts after them (or after ``until``)."""
+        self._committed_words += words
+        end = until if until is not None else words[-1].end
+        # Start the next window in the gap after the committed word, not inside it.
+        boundary = min(end + 0.1, max(end, next_start))
+        self._committed_at = max(self._committed_at, min(int(boundary * SAMPLE_RATE), size))
+
+    def _make_partial(self) -> Partial:
+        committed = _join(self._committed_words)
+        text = _join(self._committed_words + self._tentative)
+        return Partial(text=text, committed=committed, audio_seconds=self.audio_seconds)
+
+
+def _shift(segment: RecognizedSegment, offset: float) -> RecognizedSegment:
+    words = [
+        Word(
+            word=w.word,
+            start=round(w.start + offset, 3),
+            end=round(w.end + offset, 3),
+            probability=w.probability,
+        )
+        for w in segment.words
+    ]
+    return RecognizedSegment(
+        start=segment.start + offset, end=segment.end + offset, text=segment.text, words=words
+    )
+
+
+def _join(words: list[Word]) -> str:
+    """Words back into text. Whisper splits "dead-letter" into "dead" + "-letter" and
+    "worker's" into "worker" + "'s"; those pieces attach without a space."""
+    text = ""
+    for word in words:
+        glue = "" if not text or word.word[:1] in "-'.,?!%)" else " "
+        text += glue + word.word
+    return text

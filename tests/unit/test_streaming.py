@@ -1,0 +1,180 @@
+"""Streaming transcription's commit logic, driven by a fake recognizer (no model).
+
+The fake "hears" bursts of tone: each burst is one word whose name is coded in its
+amplitude, so every test knows exactly which words the audio holds and when.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from interviewer.adapters.stt.streaming import StreamingTranscriber
+from interviewer.adapters.stt.whisper import RecognizedSegment
+from interviewer.core.ports import SAMPLE_RATE, Samples
+from interviewer.core.session import Word
+
+WORD_S = 0.3
+GAP_S = 0.2
+PAUSE_S = 1.0
+SEGMENT_GAP_S = 0.6
+"""The fake ends a segment at silences at least this long, as Whisper does at pauses."""
+
+
+def amplitude(label: int) -> float:
+    return 0.1 + 0.001 * label
+
+
+def speech(count: int, pause_every: int = 0) -> tuple[Samples, list[Word]]:
+    """``count`` words; a pause after every ``pause_every`` words (0: never)."""
+    pieces: list[Samples] = []
+    words: list[Word] = []
+    at = 0.0
+    for label in range(count):
+        pieces.append(np.full(int(WORD_S * SAMPLE_RATE), amplitude(label), np.float32))
+        words.append(Word(word=f"w{label}", start=round(at, 3), end=round(at + WORD_S, 3)))
+        at += WORD_S
+        pause = PAUSE_S if pause_every and (label + 1) % pause_every == 0 else GAP_S
+        pieces.append(np.zeros(int(pause * SAMPLE_RATE), np.float32))
+        at += pause
+    return np.concatenate(pieces), words
+
+
+class ToneRecognizer:
+    """Finds the bursts in a window and names them; a burst cut by either edge of the
+    window is misheard as "x", the way Whisper garbles a clipped word."""
+
+    default_prompt = "Terms: w."
+
+    def __init__(self) -> None:
+        self.windows: list[float] = []
+        self.prompts: list[str | None] = []
+
+    def recognize(
+        self, audio: Samples, *, prompt: str | None = None, fallback: bool = True
+    ) -> list[RecognizedSegment]:
+        self.windows.append(audio.size / SAMPLE_RATE)
+        self.prompts.append(prompt)
+        loud = np.concatenate([[False], np.abs(audio) > 0.01, [False]])
+        edges = np.flatnonzero(np.diff(loud.astype(np.int8)))
+        runs = list(zip(edges[::2], edges[1::2], strict=True))
+        segments: list[list[Word]] = []
+        for start, end in runs:
+            full = end - start >= int(WORD_S * SAMPLE_RATE) - 1
+            label = round((float(audio[start]) - 0.1) / 0.001)
+            word = Word(
+                word=f"w{label}" if full else "x",
+                start=round(start / SAMPLE_RATE, 3),
+                end=round(end / SAMPLE_RATE, 3),
+            )
+            if segments and word.start - segments[-1][-1].end < SEGMENT_GAP_S:
+                segments[-1].append(word)
+            else:
+                segments.append([word])
+        return [
+            RecognizedSegment(
+                start=words[0].start,
+                end=words[-1].end,
+                text=" ".join(w.word for w in words),
+                words=words,
+            )
+            for words in segments
+        ]
+
+
+def feed_all(stream: StreamingTranscriber, audio: Samples, block_s: float = 0.1) -> list[str]:
+    block = int(block_s * SAMPLE_RATE)
+    partials = []
+    for start in range(0, audio.size, block):
+        partial = stream.feed(audio[start : start + block])
+        if partial is not None:
+            partials.append(partial.text)
+    return partials
+
+
+@pytest.mark.parametrize("pause_every", [6, 0])
+def test_a_long_answer_comes_back_whole_with_bounded_windows(pause_every: int) -> None:
+    """Every word exactly once, in order, at its time, and no window grows with the turn."""
+    audio, expected = speech(120, pause_every)  # about 60 to 75 s
+    recognizer = ToneRecognizer()
+    stream = StreamingTranscriber(recognizer, commit_after=2.0, max_window=8.0)
+    partials = feed_all(stream, audio)
+    final = stream.finish()
+    assert [w.word for w in final.words] == [w.word for w in expected]
+    for got, want in zip(final.words, expected, strict=True):
+        assert got.start == pytest.approx(want.start, abs=0.01)
+        assert got.end == pytest.approx(want.end, abs=0.01)
+    assert final.text == " ".join(w.word for w in expected)
+    assert final.duration == pytest.approx(audio.size / SAMPLE_RATE)
+    assert len(partials) >= int(audio.size / SAMPLE_RATE) - 1
+    assert max(recognizer.windows) <= 8.0 + 1.0 + 0.5
+    assert "x" not in partials[-1].split()
+
+
+def test_partials_grow_and_committed_text_is_never_revised() -> None:
+    audio, _ = speech(60, 5)
+    stream = StreamingTranscriber(ToneRecognizer())
+    block = SAMPLE_RATE // 10
+    committed: list[str] = []
+    for start in range(0, audio.size, block):
+        if stream.feed(audio[start : start + block]) is not None:
+            committed.append(stream.partial.committed)
+    assert committed[-1]
+    for earlier, later in itertools.pairwise(committed):
+        assert later.startswith(earlier)
+
+
+def test_committed_text_is_passed_on_as_prompt_context() -> None:
+    audio, _ = speech(40, 5)
+    recognizer = ToneRecognizer()
+    stream = StreamingTranscriber(recognizer)
+    feed_all(stream, audio)
+    last_prompt = recognizer.prompts[-1] or ""
+    assert last_prompt.startswith("Terms: w.")
+    assert stream.partial.committed.split()[-1] in last_prompt
+
+
+def test_finish_after_a_pause_decodes_nothing_more() -> None:
+    audio, expected = speech(20, 5)
+    recognizer = ToneRecognizer()
+    stream = StreamingTranscriber(recognizer)
+    feed_all(stream, np.concatenate([audio, np.zeros(SAMPLE_RATE, np.float32)]))
+    decodes = stream.decodes
+    final = stream.finish()
+    assert stream.decodes == decodes
+    assert [w.word for w in final.words] == [w.word for w in expected]
+
+
+def test_finish_mid_speech_decodes_only_the_tail() -> None:
+    audio, expected = speech(40)
+    cut = int((expected[-1].start + 0.1) * SAMPLE_RATE)  # inside the last word
+    recognizer = ToneRecognizer()
+    stream = StreamingTranscriber(recognizer, max_window=8.0)
+    feed_all(stream, audio[:cut])
+    final = stream.finish()
+    assert recognizer.windows[-1] <= 2.5
+    assert [w.word for w in final.words] == [w.word for w in expected[:-1]] + ["x"]
+
+
+def test_silence_costs_no_decoding_and_gives_no_text() -> None:
+    recognizer = ToneRecognizer()
+    stream = StreamingTranscriber(recognizer)
+    feed_all(stream, np.zeros(10 * SAMPLE_RATE, np.float32))
+    final = stream.finish()
+    assert final.text == ""
+    assert final.words == []
+    assert recognizer.windows == []
+
+
+def test_reset_starts_a_new_turn_at_time_zero() -> None:
+    audio, expected = speech(4)
+    stream = StreamingTranscriber(ToneRecognizer())
+    feed_all(stream, audio)
+    stream.finish()
+    stream.reset()
+    feed_all(stream, audio)
+    final = stream.finish()
+    assert final.words[0].start == pytest.approx(expected[0].start, abs=0.01)
+    assert [w.word for w in final.words] == [w.word for w in expected]
