@@ -34,11 +34,13 @@ from interviewer.core.content import (
     ScenarioFact,
     Signal,
 )
+from interviewer.core.evidence import ItemKey, contains, detect_items, sentences, tokens
 from interviewer.core.session import Word
 
 __all__ = [
     "CriterionCoverage",
     "EvidenceDetector",
+    "ItemKey",
     "PlannedProbe",
     "ProbePlanner",
     "Utterance",
@@ -47,10 +49,8 @@ __all__ = [
     "default_detector",
     "is_off_topic",
     "match_facts",
+    "tokens",
 ]
-
-ItemKey = tuple[str, str]
-"""(criterion id, checklist item id): item ids are only unique within a criterion."""
 
 
 class EvidenceDetector(Protocol):
@@ -61,59 +61,17 @@ class EvidenceDetector(Protocol):
 
 
 # --------------------------------------------------------------------------- evidence
+# The matching itself lives in ``evidence.py``, shared with the scorer; these names stay
+# importable from here for the engine and older callers.
 
 
 def default_detector() -> EvidenceDetector:
     """The detector the scorer uses, so planning and scoring agree on what is evidenced."""
-    return _match_items
+    return detect_items
 
 
-_SUFFIXES = ("ing", "ed", "es", "s")
-
-
-def _stem(token: str) -> str:
-    for suffix in _SUFFIXES:
-        if len(token) > len(suffix) + 2 and token.endswith(suffix):
-            return token[: -len(suffix)]
-    return token
-
-
-def tokens(text: str) -> list[str]:
-    """Lowercase word stems; hyphens split words so 'at-least-once' ~ 'at least once'."""
-    return [_stem(t) for t in re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text.lower())]
-
-
-def _contains(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
-    if not phrase:
-        return False
-    width = len(phrase)
-    return any(
-        list(haystack[start : start + width]) == list(phrase)
-        for start in range(len(haystack) - width + 1)
-    )
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
-
-
-def _match_items(rubric: Rubric, text: str, words: Sequence[Word]) -> set[ItemKey]:
-    """Phrase matching on word stems; ``requires_any`` must appear in the same or a
-    neighbouring sentence, which is how the rubric keeps bare buzzwords from counting."""
-    sentences = [tokens(s) for s in _sentences(text)]
-    found: set[ItemKey] = set()
-    for criterion in rubric.criteria:
-        for item in criterion.checklist:
-            phrases = [tokens(p) for p in item.evidence]
-            needs = [tokens(r) for r in item.requires_any]
-            for index, sentence in enumerate(sentences):
-                if not any(_contains(sentence, p) for p in phrases):
-                    continue
-                window = [t for s in sentences[max(0, index - 1) : index + 2] for t in s]
-                if not needs or any(_contains(window, n) for n in needs):
-                    found.add((criterion.id, item.id))
-                    break
-    return found
+_contains = contains
+_sentences = sentences
 
 
 # --------------------------------------------------------------------------- coverage
