@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-BENCHMARKS: dict[str, str] = {}
+BENCHMARKS: dict[str, str] = {
+    "stt": "speech recognition: WER, glossary recall, RTF, streaming latency",
+    "scoring": "rubric scoring: agreement with labelled answers, ranking, gaming, speed",
+}
 """name -> help. The module ``interviewer.bench.<name>`` has ``add_arguments(parser)`` and
 ``run(args) -> int``."""
 

@@ -8,13 +8,33 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 
 from interviewer import __version__
-from interviewer.cli import bench_cmd, content_cmds, doctor_cmd, models_cmd, practice_cmd
+from interviewer.cli import (
+    bench_cmd,
+    content_cmds,
+    doctor_cmd,
+    models_cmd,
+    practice_cmd,
+    score_cmd,
+    sessions_cmd,
+    simulate_cmd,
+    transcribe_cmd,
+)
 from interviewer.cli.output import err_console
 from interviewer.errors import InterviewerError
 
 Handler = Callable[[argparse.Namespace], int]
 
-COMMAND_GROUPS = [practice_cmd, content_cmds, doctor_cmd, models_cmd, bench_cmd]
+COMMAND_GROUPS = [
+    practice_cmd,
+    simulate_cmd,
+    transcribe_cmd,
+    score_cmd,
+    sessions_cmd,
+    content_cmds,
+    doctor_cmd,
+    models_cmd,
+    bench_cmd,
+]
 """Each module has ``register(subparsers)`` and sets ``handler`` on its parsers."""
 
 
