@@ -53,15 +53,14 @@ def prepare_answers(
 
 def _file_transcriber(settings: Settings, rubric: Rubric) -> Callable[[Path], PreparedAnswer]:
     from interviewer.adapters.audio.files import read_audio
-    from interviewer.core.glossary import biasing_prompt
     from interviewer.services import real_services
 
-    transcriber = real_services(settings).load_transcriber()
-    prompt = biasing_prompt(rubric.glossary) if settings.stt.use_glossary_prompt else None
+    # The transcriber carries the rubric's glossary prompt (when enabled in settings).
+    transcriber = real_services(settings).load_transcriber(rubric.glossary)
 
     def transcribe(path: Path) -> PreparedAnswer:
         samples = read_audio(path)
-        transcript = transcriber.transcribe(samples, prompt=prompt)
+        transcript = transcriber.transcribe(samples)
         return PreparedAnswer(
             source=path,
             text=transcript.text,

@@ -1,7 +1,8 @@
 """The one place that builds the app: from settings plus the services it should use.
 
-``interviewer practice`` calls ``build_app`` with the real services; tests call it with
-fakes that implement the same ports. Nothing else constructs ``InterviewerApp``.
+``interviewer practice`` and ``interviewer review`` call ``build_app`` with the real
+services; tests call it with fakes that implement the same ports. Nothing else
+constructs ``InterviewerApp``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from interviewer import catalog
 from interviewer.core.content import Level, Persona, Question, Rubric
 from interviewer.services import Services, real_services
 from interviewer.settings import Settings
-from interviewer.tui.app import InterviewerApp
+from interviewer.tui.app import InterviewerApp, StartScreen
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,15 @@ def round_choice(
 
 
 def build_app(
-    settings: Settings, choice: RoundChoice, services: Services | None = None
+    settings: Settings,
+    choice: RoundChoice,
+    services: Services | None = None,
+    *,
+    start: StartScreen = "practice",
+    review_session: str | None = None,
 ) -> InterviewerApp:
+    """``start``: the screen shown first (``practice`` starts the round in ``choice``;
+    ``home`` the menu; ``review`` the recordings, opened at ``review_session`` if given)."""
     return InterviewerApp(
         settings=settings,
         persona=choice.persona,
@@ -53,4 +61,6 @@ def build_app(
         question=choice.question,
         level=choice.level,
         services=services or real_services(settings),
+        start=start,
+        review_session=review_session,
     )

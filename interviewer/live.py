@@ -81,8 +81,17 @@ class LiveRound:
         )
 
     def repeat_last_line(self) -> None:
-        if self.last_line and self.speaker is not None:
-            self.speaker.say(self.last_line)
+        """The candidate asked to hear the question again (recorded as a repeat)."""
+        self._handle(self.engine.repeat_last())
+
+    def hint(self) -> None:
+        """The candidate asked for a hint (recorded as such in the session)."""
+        self._handle(self.engine.request_hint())
+
+    @property
+    def next_turn_index(self) -> int:
+        """The index the next recorded turn gets: names the next answer's audio file."""
+        return len(self.engine.session.turns)
 
     def end(self, reason: str = "ended by the candidate") -> None:
         self._handle(self.engine.end_round(reason))

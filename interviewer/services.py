@@ -1,16 +1,50 @@
 """The backends a front end needs, behind small callables so tests can swap in fakes.
 
-Each opener is slow (model loads, server start) and is meant to run in a worker thread.
+Each opener is slow (model loads, server start, opening a device) and is meant to run in
+a worker thread. Each raises an ``InterviewerError`` (with a fix) when its backend cannot
+be used; the front end degrades (typed answers, scripted probes, text only) instead of
+ending the round.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from interviewer.adapters.model_assets import ProgressCallback
-from interviewer.core.ports import ChatModel, Transcriber
+from interviewer.core.content import Persona
+from interviewer.core.ports import AudioSource, ChatModel, Samples, Speaker, Transcript
 from interviewer.settings import Settings
+
+if TYPE_CHECKING:
+    from interviewer.adapters.audio.vad import SileroVad
+    from interviewer.adapters.stt.whisper import RecognizedSegment
+
+
+class Recognizer(Protocol):
+    """What a round needs from speech recognition: whole clips (the mic check, audio
+    files) and trailing windows (live transcription). ``WhisperTranscriber`` is one."""
+
+    @property
+    def default_prompt(self) -> str | None: ...
+
+    def transcribe(self, audio: Samples, *, prompt: str | None = None) -> Transcript: ...
+
+    def recognize(
+        self, audio: Samples, *, prompt: str | None = None, fallback: bool = True
+    ) -> list[RecognizedSegment]: ...
+
+
+class ClosableSpeaker(Speaker, Protocol):
+    """A speaker the app can wait for and shut down."""
+
+    note: str
+    """Why the voice is degraded ('' when all is well): shown, never spoken."""
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -19,7 +53,14 @@ class Services:
 
     open_chat: Callable[[ProgressCallback], tuple[ChatModel, Callable[[], None], str]]
     """Returns (chat model, close function, description); reports assembly progress."""
-    load_transcriber: Callable[[], Transcriber]
+    load_transcriber: Callable[[Sequence[str]], Recognizer]
+    """Loads speech recognition biased with the given glossary terms."""
+    open_microphone: Callable[[], AudioSource]
+    """Opens the configured input device (raises ``MicrophoneError`` with a fix)."""
+    load_vad: Callable[[], SileroVad | None]
+    """The voice activity detector; None means level-based endpointing."""
+    open_speaker: Callable[[Persona], ClosableSpeaker]
+    """The interviewer's voice for a persona (Piper, espeak-ng, or silent)."""
 
 
 def real_services(settings: Settings) -> Services:
@@ -29,14 +70,33 @@ def real_services(settings: Settings) -> Services:
         runtime = open_llm(settings.llm, on_assemble=progress)
         return runtime.chat, runtime.close, runtime.description
 
-    def load_transcriber() -> Transcriber:
-        from pathlib import Path
-
+    def load_transcriber(glossary: Sequence[str]) -> Recognizer:
         from interviewer.adapters.stt.whisper import WhisperTranscriber
 
-        model_dir = Path(settings.stt.model) if settings.stt.model else None
-        return WhisperTranscriber(
-            model_dir, compute_type=settings.stt.compute_type, threads=settings.stt.threads
-        )
+        return WhisperTranscriber.from_settings(settings.stt, glossary=glossary)
 
-    return Services(open_chat=open_chat, load_transcriber=load_transcriber)
+    def open_microphone() -> AudioSource:
+        from interviewer.adapters.audio.microphone import MicrophoneSource
+
+        microphone = MicrophoneSource.from_settings(settings.audio)
+        microphone.start()  # fails now, with the fix, rather than mid-answer
+        microphone.stop()
+        return microphone
+
+    def load_vad() -> SileroVad | None:
+        from interviewer.adapters.audio.vad import SileroVad
+
+        return SileroVad()
+
+    def open_speaker(persona: Persona) -> ClosableSpeaker:
+        from interviewer.adapters.tts.speaker import speaker_from_settings
+
+        return speaker_from_settings(settings.tts, persona)
+
+    return Services(
+        open_chat=open_chat,
+        load_transcriber=load_transcriber,
+        open_microphone=open_microphone,
+        load_vad=load_vad,
+        open_speaker=open_speaker,
+    )

@@ -354,6 +354,46 @@ class InterviewEngine:
             return []
         return self._close(reason)
 
+    def request_hint(self) -> list[InterviewerEvent]:
+        """The candidate asked for a hint (a key, not words). Recorded as a hint turn so
+        the review shows it; the persona answers as it does to a pass."""
+        if self.phase not in (Phase.ANSWER, Phase.FOLLOW_UP, Phase.CONSTRAINT_CHANGE):
+            return []
+        self._record(Speaker.CANDIDATE, TurnKind.HINT, "", note="asked for a hint")
+        return self._on_pass()
+
+    def repeat_last(self) -> list[InterviewerEvent]:
+        """Say the last question or probe again, recorded as a repeat."""
+        askable = {
+            TurnKind.QUESTION,
+            TurnKind.PROBE,
+            TurnKind.CLARIFICATION,
+            TurnKind.HINT,
+            TurnKind.WRAP_UP,
+            TurnKind.CANDIDATE_QUESTIONS,
+            TurnKind.REPEAT,
+        }
+        last = next(
+            (
+                t
+                for t in reversed(self.session.turns)
+                if t.speaker is Speaker.INTERVIEWER and t.kind in askable
+            ),
+            None,
+        )
+        if last is None or self.phase is Phase.ENDED:
+            return []
+        return [
+            self._say(
+                last.text,
+                TurnKind.REPEAT,
+                probe_id=last.probe_id,
+                criterion_id=last.criterion_id,
+                note="repeated on request",
+                scripted=True,
+            )
+        ]
+
     def should_interrupt(self, seconds_speaking: float, partial_text: str) -> bool:
         """For live front ends: whether this persona would cut the current answer off.
 

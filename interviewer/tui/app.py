@@ -1,8 +1,14 @@
-"""The Textual app. Built only by ``interviewer.factory.build_app``."""
+"""The Textual app. Built only by ``interviewer.factory.build_app``.
+
+Screens stack on a home menu: practice (setup, the round, feedback), review of saved
+recordings, and the persona editor. Backends that outlive one screen (the embedded LLM
+server) are registered with ``add_closer`` and shut down when the app exits.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from textual.app import App
 from textual.binding import Binding
@@ -10,14 +16,15 @@ from textual.binding import Binding
 from interviewer.core.content import Level, Persona, Question, Rubric
 from interviewer.services import Services
 from interviewer.settings import Settings
-from interviewer.tui.screens.practice import PracticeScreen
+
+StartScreen = Literal["home", "practice", "review"]
 
 
 class InterviewerApp(App[int]):
     """A practice round: prepares the backends, then runs the interview."""
 
     TITLE = "interviewer"
-    SUB_TITLE = "practice round"
+    SUB_TITLE = "practice for system-design interviews"
     CSS_PATH = "app.tcss"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -33,6 +40,8 @@ class InterviewerApp(App[int]):
         question: Question,
         level: Level,
         services: Services,
+        start: StartScreen = "practice",
+        review_session: str | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -41,10 +50,58 @@ class InterviewerApp(App[int]):
         self.question = question
         self.level = level
         self.services = services
+        self.start = start
+        self.review_session = review_session
         self._closers: list[Callable[[], None]] = []
+        self._backends: dict[str, object] = {}
 
     def on_mount(self) -> None:
+        from interviewer.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self.start == "practice":
+            self.start_practice()
+        elif self.start == "review":
+            self.open_review(self.review_session)
+
+    def start_practice(
+        self,
+        persona: Persona | None = None,
+        rubric: Rubric | None = None,
+        question: Question | None = None,
+        level: Level | None = None,
+    ) -> None:
+        """Start a round (with the app's current choice for anything not given)."""
+        from interviewer.tui.screens.practice import PracticeScreen
+
+        self.persona = persona or self.persona
+        self.rubric = rubric or self.rubric
+        self.question = question or self.question
+        self.level = level or self.level
         self.push_screen(PracticeScreen())
+
+    def open_review(self, session_id: str | None = None) -> None:
+        from interviewer.adapters.store.files import FileSessionStore
+        from interviewer.tui.screens.review import SessionsScreen
+
+        store = FileSessionStore(self.settings.recordings_dir)
+        self.push_screen(SessionsScreen(store, open_session=session_id))
+
+    def show_feedback(self, session_id: str) -> None:
+        """After a round: replace the round's screen with its scored recording."""
+        from interviewer.adapters.store.files import FileSessionStore
+        from interviewer.tui.screens.review import SessionDetailScreen
+
+        store = FileSessionStore(self.settings.recordings_dir)
+        self.pop_screen()
+        self.push_screen(SessionDetailScreen(store, session_id))
+
+    def shared_backend(self, name: str) -> object | None:
+        """A backend kept from an earlier round (the LLM server starts once per app)."""
+        return self._backends.get(name)
+
+    def keep_backend(self, name: str, backend: object) -> None:
+        self._backends[name] = backend
 
     def add_closer(self, close: Callable[[], None]) -> None:
         """Register a backend to shut down when the app exits (the embedded LLM server)."""

@@ -1,4 +1,4 @@
-"""Fakes that implement the ports, for tests that must not load real models."""
+"""Fakes that implement the ports, for tests that must not load real models or devices."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 
 from interviewer.adapters.model_assets import ProgressCallback
-from interviewer.core.ports import ChatMessage, ChatModel, Samples, Transcriber, Transcript
+from interviewer.adapters.stt.whisper import RecognizedSegment
+from interviewer.adapters.tts.speaker import SilentSpeaker
+from interviewer.core.content import Persona
+from interviewer.core.ports import AudioSource, ChatMessage, ChatModel, Samples, Transcript
 from interviewer.errors import BackendUnavailable
-from interviewer.services import Services
+from interviewer.services import ClosableSpeaker, Recognizer, Services
 
 
 class ScriptedChat:
@@ -34,19 +37,40 @@ class ScriptedChat:
 
 
 class SilentTranscriber:
+    """Hears nothing (or always the same ``text``): for rounds answered by typing."""
+
+    default_prompt: str | None = None
+
     def __init__(self, text: str = "") -> None:
         self.text = text
 
     def transcribe(self, audio: Samples, *, prompt: str | None = None) -> Transcript:
         return Transcript(text=self.text, duration=float(np.asarray(audio).size) / 16_000)
 
+    def recognize(
+        self, audio: Samples, *, prompt: str | None = None, fallback: bool = True
+    ) -> list[RecognizedSegment]:
+        return []
+
+
+class NoMicrophone(BackendUnavailable):
+    """What a machine without an input device reports."""
+
+
+def no_microphone() -> AudioSource:
+    raise NoMicrophone("no input device found", fix="type your answers, or plug in a mic")
+
 
 def fake_services(
     chat: ChatModel | None = None,
-    transcriber: Transcriber | None = None,
+    transcriber: Recognizer | None = None,
     closed: list[str] | None = None,
+    *,
+    microphone: Callable[[], AudioSource] = no_microphone,
+    speaker: Callable[[Persona], ClosableSpeaker] | None = None,
 ) -> Services:
-    """Services whose LLM is ``chat`` (or unavailable when None)."""
+    """Services whose LLM is ``chat`` (or unavailable when None); no microphone unless
+    one is given (typed answers), no VAD, a silent voice unless ``speaker``."""
 
     def open_chat(progress: ProgressCallback) -> tuple[ChatModel, Callable[[], None], str]:
         progress(50, 100)
@@ -55,5 +79,9 @@ def fake_services(
         return chat, lambda: closed.append("chat") if closed is not None else None, "fake LLM"
 
     return Services(
-        open_chat=open_chat, load_transcriber=lambda: transcriber or SilentTranscriber()
+        open_chat=open_chat,
+        load_transcriber=lambda glossary: transcriber or SilentTranscriber(),
+        open_microphone=microphone,
+        load_vad=lambda: None,
+        open_speaker=speaker or (lambda persona: SilentSpeaker()),
     )

@@ -1,0 +1,212 @@
+"""The home menu and the round setup screen.
+
+Home is the bottom of the screen stack: every other screen returns to it. Setup picks
+persona, rubric, question and level (the app's current choice preselected, so Enter
+alone starts a round) and shows each backend's health from ``doctor`` with its fix.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from interviewer import catalog
+from interviewer.core.content import Level, Persona, Rubric
+
+if TYPE_CHECKING:
+    from interviewer.tui.app import InterviewerApp
+
+RANDOM_QUESTION = "__random__"
+
+
+class HomeScreen(Screen[None]):
+    """Start practice, review recordings, edit personas."""
+
+    BINDINGS = [
+        Binding("p", "practice", "Practice"),
+        Binding("r", "review", "Review"),
+        Binding("e", "personas", "Personas"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static(
+                "[b]Spoken mock interviews[/b] for system-design and ML-systems rounds.\n"
+                "Answer out loud; the interviewer probes failures and changed constraints; "
+                "every score is backed by your own words. Practice only.",
+                id="home-intro",
+            )
+            yield OptionList(
+                Option("Practice a round            (p)", id="practice"),
+                Option("Review recordings           (r)", id="review"),
+                Option("Interviewer personas        (e)", id="personas"),
+                Option("Quit                        (q)", id="quit"),
+                id="home-menu",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#home-menu")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        choice = event.option.id
+        if choice == "practice":
+            self.action_practice()
+        elif choice == "review":
+            self.action_review()
+        elif choice == "personas":
+            self.action_personas()
+        elif choice == "quit":
+            self.app.action_quit()  # type: ignore[unused-coroutine]
+
+    def action_practice(self) -> None:
+        self.app.push_screen(SetupScreen())
+
+    def action_review(self) -> None:
+        cast("InterviewerApp", self.app).open_review()
+
+    def action_personas(self) -> None:
+        from interviewer.tui.screens.persona_editor import PersonaListScreen
+
+        self.app.push_screen(PersonaListScreen())
+
+
+class SetupScreen(Screen[None]):
+    """Choose the round, see what is ready, start."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start round", priority=True),
+        Binding("escape", "back", "Back"),
+    ]
+
+    class Health(Message):
+        """Posted when the backend checks have run."""
+
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
+
+    @property
+    def interviewer_app(self) -> InterviewerApp:
+        return cast("InterviewerApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.interviewer_app
+        self.personas = catalog.load_personas()
+        self.rubrics = catalog.load_rubrics()
+        yield Header()
+        with Vertical(id="setup"):
+            yield Label("Interviewer")
+            yield Select(
+                [(f"{p.name}: {p.title} ({p.tone.value})", p.id) for p in self._personas()],
+                value=app.persona.id,
+                allow_blank=False,
+                id="setup-persona",
+            )
+            yield Label("Rubric")
+            yield Select(
+                [(r.title, r.id) for r in self._rubrics()],
+                value=app.rubric.id,
+                allow_blank=False,
+                id="setup-rubric",
+            )
+            yield Label("Question")
+            yield Select(
+                self._question_options(app.rubric),
+                value=app.question.id,
+                allow_blank=False,
+                id="setup-question",
+            )
+            yield Label("Target level")
+            yield Select(
+                [(level.value, level.value) for level in Level],
+                value=app.level.value,
+                allow_blank=False,
+                id="setup-level",
+            )
+            with Horizontal(id="setup-buttons"):
+                yield Button("Start round (ctrl+s)", variant="primary", id="setup-start")
+                yield Button("Back", id="setup-back")
+            yield Static("checking the microphone, speech recognition and voice…", id="health")
+        yield Footer()
+
+    def _personas(self) -> list[Persona]:
+        return sorted(self.personas.items.values(), key=lambda p: p.id)
+
+    def _rubrics(self) -> list[Rubric]:
+        return sorted(self.rubrics.items.values(), key=lambda r: r.id)
+
+    @staticmethod
+    def _question_options(rubric: Rubric) -> list[tuple[str, str]]:
+        return [("Random question", RANDOM_QUESTION)] + [(q.title, q.id) for q in rubric.questions]
+
+    def on_mount(self) -> None:
+        self.sub_title = "new round"
+        self.query_one("#setup-start", Button).focus()
+        self.check_health()
+
+    @on(Select.Changed, "#setup-rubric")
+    def _rubric_changed(self, event: Select.Changed) -> None:
+        rubric = self.rubrics.items.get(str(event.value))
+        if rubric is None:
+            return
+        questions = self.query_one("#setup-question", Select)
+        questions.set_options(self._question_options(rubric))
+        questions.value = RANDOM_QUESTION
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="health")
+    def check_health(self) -> None:
+        """Quick checks only: the LLM is started (and checked) by the round itself."""
+        from interviewer.doctor import Status, check_microphone, check_recordings_dir, check_tts
+
+        settings = self.interviewer_app.settings
+        lines = []
+        for check in (check_microphone, check_tts, check_recordings_dir):
+            try:
+                result = check(settings)
+            except Exception as error:  # a check must never take the screen down
+                lines.append(f"[red]✘[/] {check.__name__}: {error}")
+                continue
+            mark = {Status.OK: "[green]✔[/]", Status.WARN: "[yellow]![/]"}.get(
+                result.status, "[red]✘[/]"
+            )
+            line = f"{mark} {result.name}: {result.detail}"
+            if result.fix and result.status is not Status.OK:
+                line += f"\n    fix: {result.fix}"
+            lines.append(line)
+        lines.append("  LLM: started when the round starts (`interviewer doctor` checks it now)")
+        self.post_message(self.Health(lines))
+
+    def on_setup_screen_health(self, message: Health) -> None:
+        self.query_one("#health", Static).update("\n".join(message.lines))
+
+    @on(Button.Pressed, "#setup-start")
+    def action_start(self) -> None:
+        persona = self.personas.items[str(self.query_one("#setup-persona", Select).value)]
+        rubric = self.rubrics.items[str(self.query_one("#setup-rubric", Select).value)]
+        wanted = str(self.query_one("#setup-question", Select).value)
+        question = (
+            random.choice(rubric.questions)
+            if wanted == RANDOM_QUESTION
+            else rubric.question(wanted)
+        )
+        level = Level(str(self.query_one("#setup-level", Select).value))
+        app = self.interviewer_app
+        self.dismiss()
+        app.start_practice(persona, rubric, question, level)
+
+    @on(Button.Pressed, "#setup-back")
+    def action_back(self) -> None:
+        self.dismiss()

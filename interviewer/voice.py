@@ -1,0 +1,128 @@
+"""One spoken candidate turn: microphone → turn file on disk → live transcript → final text.
+
+Front-end neutral glue over the audio and speech adapters. The app (and the latency
+benchmark) make a ``VoiceTurn`` per answer and call ``run()`` in a worker thread; keys
+(``toggle_talk``, ``extend``, ``end_turn``) come from the UI thread and are queued by
+``TurnCapture``. Streaming transcription runs inside the capture loop, on the blocks
+that belong to the answer, so when the turn ends only the last second or so is left to
+decode (``StreamingTranscriber``). The turn's audio is on disk before anything decodes
+it: a crash mid-answer keeps what was said.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from interviewer.adapters.audio.capture import TurnCapture
+from interviewer.adapters.audio.dsp import rms_dbfs
+from interviewer.adapters.audio.vad import SileroVad
+from interviewer.adapters.stt.streaming import Partial, SegmentRecognizer, StreamingTranscriber
+from interviewer.core.endpointing import EndpointConfig, Endpointer, EndReason, TurnStatus
+from interviewer.core.ports import SAMPLE_RATE, AudioBlock, AudioSource
+from interviewer.live import SpokenTurn
+
+LevelFn = Callable[[float], None]
+"""Called with the input level (dBFS) of each block, for the meter."""
+PartialFn = Callable[[str], None]
+"""Called with the live transcript whenever it changes."""
+StatusFn = Callable[[TurnStatus], None]
+"""Called after each block with the endpointer's view (listening, pause, allowance)."""
+
+
+@dataclass(frozen=True)
+class VoiceTurnResult:
+    """A finished spoken turn and how it went."""
+
+    turn: SpokenTurn
+    reason: EndReason | None
+    warnings: list[str] = field(default_factory=list)
+    """Quality warnings for the candidate (silence only, clipped, very quiet)."""
+    finish_seconds: float = 0.0
+    """Wall time from the end of capture to the final transcript (latency budget)."""
+    partial_updates: int = 0
+
+
+class VoiceTurn:
+    """Captures and transcribes one answer. ``run()`` in a worker; keys from any thread."""
+
+    def __init__(
+        self,
+        source: AudioSource,
+        recognizer: SegmentRecognizer,
+        path: Path,
+        endpoint: EndpointConfig,
+        *,
+        vad: SileroVad | None,
+        on_level: LevelFn | None = None,
+        on_partial: PartialFn | None = None,
+        on_status: StatusFn | None = None,
+        on_speech: Callable[[], None] | None = None,
+    ) -> None:
+        self.path = path
+        self.on_level = on_level
+        self.on_partial = on_partial
+        self.on_status = on_status
+        self.on_speech = on_speech
+        """Called once, when the candidate is first heard speaking (barge-in)."""
+        self._heard = False
+        self._partials = 0
+        self.streaming = StreamingTranscriber(recognizer, on_partial=self._partial_changed)
+        self.capture = TurnCapture(
+            source, Endpointer(endpoint), path, vad=vad, on_block=self._on_block
+        )
+
+    # --- thread-safe controls (forwarded to the capture loop) ---------------------------
+
+    def toggle_talk(self) -> None:
+        self.capture.toggle_talk()
+
+    def extend(self) -> None:
+        self.capture.extend()
+
+    def end_turn(self) -> None:
+        self.capture.end_turn()
+
+    # --- the turn -----------------------------------------------------------------------
+
+    def run(self) -> VoiceTurnResult:
+        captured = self.capture.run()
+        finished_capture = time.monotonic()
+        transcript = self.streaming.finish()
+        finish_seconds = time.monotonic() - finished_capture
+        warnings = list(captured.warnings)
+        if not transcript.text and not warnings:
+            warnings.append("no words were recognised in this answer")
+        turn = SpokenTurn(
+            text=transcript.text,
+            words=transcript.words,
+            duration=round(captured.audio.size / SAMPLE_RATE, 3),
+            audio_file=captured.path.name,
+        )
+        return VoiceTurnResult(
+            turn=turn,
+            reason=captured.status.reason,
+            warnings=warnings,
+            finish_seconds=finish_seconds,
+            partial_updates=self._partials,
+        )
+
+    def _on_block(self, block: AudioBlock, status: TurnStatus) -> None:
+        if self.on_level is not None:
+            self.on_level(rms_dbfs(block.samples))
+        if status.capturing:
+            self.streaming.feed(block.samples)
+        if status.speaking and not self._heard:
+            self._heard = True
+            if self.on_speech is not None:
+                self.on_speech()
+        if self.on_status is not None:
+            self.on_status(status)
+
+    def _partial_changed(self, partial: Partial) -> None:
+        self._partials += 1
+        self.capture.partial_transcript(partial.text)
+        if self.on_partial is not None:
+            self.on_partial(partial.text)

@@ -1,0 +1,100 @@
+"""A spoken round in the app: synthesized answers go through the real capture path
+(``FileAudioSource`` → ``TurnCapture`` → turn WAV), real streaming Whisper and real
+Silero VAD endpointing; only the LLM is scripted. The answer must appear as words in
+the conversation, be saved with its audio, and the probe must follow it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Label
+
+from interviewer import catalog
+from interviewer.adapters.audio.files import FileAudioSource
+from interviewer.adapters.audio.vad import SileroVad
+from interviewer.adapters.stt.audio_in import resample
+from interviewer.adapters.stt.whisper import WhisperTranscriber
+from interviewer.adapters.tts.piper_voice import PiperSynthesizer
+from interviewer.core.content import Level
+from interviewer.core.ports import AudioBlock, Samples
+from interviewer.factory import RoundChoice, build_app
+from interviewer.services import Services
+from interviewer.settings import load_settings
+from tests.fakes import ScriptedChat, fake_services
+from tests.tui.test_practice_screen import conversation_text
+
+pytestmark = pytest.mark.models
+
+ANSWER = (
+    "I would put every job in a durable queue. Workers lease a job, and the lease "
+    "expires if the worker dies, so another worker retries it with an idempotency key."
+)
+PROBE = "What happens when a worker dies right after charging the card?"
+
+
+class AnswersSource:
+    """A microphone stand-in that speaks one prepared answer per turn, then silence
+    long enough for hands-free endpointing to end the turn."""
+
+    def __init__(self, answers: list[Samples]) -> None:
+        self.answers = list(answers)
+        self.current: FileAudioSource | None = None
+
+    def blocks(self) -> Iterator[AudioBlock]:
+        if not self.answers:
+            return iter(())
+        self.current = FileAudioSource(self.answers.pop(0), trailing_silence_seconds=8.0)
+        return self.current.blocks()
+
+    def stop(self) -> None:
+        if self.current is not None:
+            self.current.stop()
+
+
+@pytest.fixture(scope="module")
+def spoken_answer() -> Samples:
+    piper = PiperSynthesizer()
+    return resample(piper.synthesize(ANSWER), piper.sample_rate)
+
+
+async def test_a_spoken_answer_is_transcribed_saved_and_probed(
+    isolated_dirs: Path, spoken_answer: Samples, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It should be possible to answer out loud and see the words, then the probe."""
+    monkeypatch.setenv("INTERVIEWER_AUDIO__HANDS_FREE", "true")
+    settings = load_settings()
+    rubric = catalog.load_rubrics().get("distributed-systems-design", "rubric")
+    persona = catalog.load_personas().get("staff-infra", "persona")
+    choice = RoundChoice(persona, rubric, rubric.question("job-queue"), Level.SENIOR)
+    source = AnswersSource([spoken_answer])
+    base = fake_services(ScriptedChat([PROBE] * 5), microphone=lambda: source)
+    services = Services(
+        open_chat=base.open_chat,
+        load_transcriber=lambda glossary: WhisperTranscriber.from_settings(
+            settings.stt, glossary=glossary
+        ),
+        open_microphone=base.open_microphone,
+        load_vad=SileroVad,
+        open_speaker=base.open_speaker,
+    )
+    app = build_app(settings, choice, services)
+    async with app.run_test() as pilot:
+        for _ in range(600):  # the answer is captured and transcribed in a worker
+            await pilot.pause(0.05)
+            if PROBE in conversation_text(app):
+                break
+        said = conversation_text(app)
+        assert "durable queue" in said.lower() and "idempotency" in said.lower(), said
+        assert PROBE in said
+        state = str(app.screen.query_one("#state", Label).render())
+        assert "LISTENING" in state or "Your turn" in state
+        await pilot.press("ctrl+q")
+    (session_file,) = (isolated_dirs / "recordings").glob("*/session.json")
+    session = json.loads(session_file.read_text())
+    answer = next(t for t in session["turns"] if t["speaker"] == "candidate")
+    assert answer["audio_file"] and (session_file.parent / answer["audio_file"]).stat().st_size
+    assert answer["words"], "the spoken answer keeps its word timestamps"
+    assert 0 <= answer["words"][0]["start"] < answer["words"][-1]["end"] <= answer["duration"]
