@@ -37,6 +37,7 @@ ANSWER = (
 )
 LAUNCH_TIMEOUT = 300.0
 REPLY_TIMEOUT = 180.0
+TERMINAL_SIZE = ("-x", "110", "-y", "36")
 
 
 class LiveFeeder:
@@ -138,8 +139,7 @@ def test_a_spoken_round_ends_saved_and_scored(
     )
     try:
         subprocess.run(
-            ["tmux", "-L", socket, "new-session", "-d", "-s", "app", "-x", "110", "-y", "36"]
-            + [command],
+            ["tmux", "-L", socket, "new-session", "-d", "-s", "app", *TERMINAL_SIZE, command],
             check=True,
             env=env,
         )
@@ -150,11 +150,11 @@ def test_a_spoken_round_ends_saved_and_scored(
         while time.monotonic() < done:
             time.sleep(0.1)
         tmux(socket, "send-keys", "-t", "app", "Space")
-        screen = wait_for(socket, ("durable queue",), 60)
+        wait_for(socket, ("durable queue",), 60)
         # The interviewer's reply, then listening again for the next answer.
-        screen = wait_for(socket, ("last turn:", "LISTENING"), REPLY_TIMEOUT)
+        wait_for(socket, ("last turn:", "LISTENING"), REPLY_TIMEOUT)
         tmux(socket, "send-keys", "-t", "app", "F10")
-        screen = wait_for(socket, ("/100",), 120)
+        wait_for(socket, ("/100",), 120)  # the feedback screen's headline score
         tmux(socket, "send-keys", "-t", "app", "C-q")
         wait_for(socket, ("EXITED-0",), 30)
     finally:
