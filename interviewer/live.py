@@ -8,6 +8,7 @@ or crashing mid-round keeps everything said so far.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,9 @@ class SpokenTurn:
 
 
 class LiveRound:
-    """Drives one round. Call from one thread at a time (a Textual exclusive worker)."""
+    """Drives one round. Safe to call from several worker threads: engine calls are
+    serialised, so an "end round" pressed while a reply is being generated lands after
+    that reply, never in the middle of it."""
 
     def __init__(
         self,
@@ -46,6 +49,7 @@ class LiveRound:
         on_event: Callable[[InterviewerEvent], None],
     ) -> None:
         self.store = store
+        self._lock = threading.RLock()
         self.speaker = speaker
         self.on_event = on_event
         self.session_id = store.new_id(question.id)
@@ -67,26 +71,30 @@ class LiveRound:
 
     def start(self) -> None:
         self.store.claim(self.session_id)
-        self._handle(self.engine.start())
+        with self._lock:
+            self._handle(self.engine.start())
 
     def answer(self, turn: SpokenTurn) -> None:
-        self._handle(
-            self.engine.on_candidate_turn(
-                turn.text,
-                turn.words,
-                duration=turn.duration,
-                audio_file=turn.audio_file,
-                interrupted=turn.interrupted,
+        with self._lock:
+            self._handle(
+                self.engine.on_candidate_turn(
+                    turn.text,
+                    turn.words,
+                    duration=turn.duration,
+                    audio_file=turn.audio_file,
+                    interrupted=turn.interrupted,
+                )
             )
-        )
 
     def repeat_last_line(self) -> None:
         """The candidate asked to hear the question again (recorded as a repeat)."""
-        self._handle(self.engine.repeat_last())
+        with self._lock:
+            self._handle(self.engine.repeat_last())
 
     def hint(self) -> None:
         """The candidate asked for a hint (recorded as such in the session)."""
-        self._handle(self.engine.request_hint())
+        with self._lock:
+            self._handle(self.engine.request_hint())
 
     @property
     def next_turn_index(self) -> int:
@@ -94,7 +102,8 @@ class LiveRound:
         return len(self.engine.session.turns)
 
     def end(self, reason: str = "ended by the candidate") -> None:
-        self._handle(self.engine.end_round(reason))
+        with self._lock:
+            self._handle(self.engine.end_round(reason))
 
     def abandon(self) -> None:
         """The app is closing mid-round: keep what was said, marked interrupted."""

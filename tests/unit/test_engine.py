@@ -245,3 +245,27 @@ def test_time_budget_moves_to_wrap_up(rubric: Rubric) -> None:
     events = engine.on_candidate_turn(VAGUE_ANSWER)
     assert says(events)[-1].kind is TurnKind.WRAP_UP
     assert engine.phase is Phase.CANDIDATE_QUESTIONS
+
+
+def test_a_hint_request_is_recorded_and_answered_in_the_persona_s_voice(rubric: Rubric) -> None:
+    """It should be possible to ask for a hint by key; the review sees it was asked."""
+    engine = make_engine(rubric, ScriptedChat([]), persona_id="friendly-backend")
+    engine.start()
+    events = engine.request_hint()
+    (say,) = [e for e in events if isinstance(e, Say)]
+    assert say.kind is TurnKind.HINT
+    asked = engine.session.turns[-2]
+    assert asked.speaker is Speaker.CANDIDATE and asked.kind is TurnKind.HINT
+    assert asked.note == "asked for a hint" and asked.text == ""
+
+
+def test_repeat_says_the_last_question_again_and_records_a_repeat(rubric: Rubric) -> None:
+    engine = make_engine(rubric, ScriptedChat(["What happens when a worker dies mid-job?"]))
+    engine.start()
+    engine.on_candidate_turn(VAGUE_ANSWER, duration=20)
+    probe = engine.session.turns[-1]
+    (say,) = engine.repeat_last()
+    assert isinstance(say, Say) and say.kind is TurnKind.REPEAT
+    assert say.text == probe.text and say.probe_id == probe.probe_id
+    engine.end_round()
+    assert engine.repeat_last() == [] and engine.request_hint() == []

@@ -598,7 +598,8 @@ class PracticeScreen(Screen[None]):
             if self.current_turn is not None:
                 self.current_turn.end_turn()
             return
-        self.run_worker(live.end, thread=True, exclusive=True, group="round")
+        # LiveRound serialises engine calls: a reply being generated is finished first.
+        self.run_worker(live.end, thread=True, group="end")
 
     def action_blur_input(self) -> None:
         self.set_focus(None)

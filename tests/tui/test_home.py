@@ -1,0 +1,66 @@
+"""The home menu and round setup, driven by keys as a person would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Select, Static
+
+from interviewer.factory import build_app
+from interviewer.settings import load_settings
+from interviewer.tui.screens.home import HomeScreen, SetupScreen
+from interviewer.tui.screens.practice import PracticeScreen
+from tests.fakes import ScriptedChat, fake_services
+from tests.tui.test_practice_screen import settle, shipped_choice
+
+
+async def test_home_leads_to_setup_and_a_round_with_the_chosen_question(
+    isolated_dirs: Path,
+) -> None:
+    """It should be possible to pick a rubric and question in setup and start with Enter."""
+    app = build_app(
+        load_settings(), shipped_choice(), fake_services(ScriptedChat([])), start="home"
+    )
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SetupScreen)
+        health = str(app.screen.query_one("#health", Static).render())
+        assert "recordings" in health, "setup shows the state of each backend"
+        app.screen.query_one("#setup-question", Select).value = "inference-serving"
+        app.screen.query_one("#setup-level", Select).value = "staff"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PracticeScreen)
+        assert app.question.id == "inference-serving" and app.level.value == "staff"
+        question = str(app.screen.query_one("#question", Static).render())
+        assert app.question.prompt.split()[0] in question
+        await pilot.press("ctrl+q")
+
+
+async def test_escape_from_setup_returns_home(isolated_dirs: Path) -> None:
+    app = build_app(load_settings(), shipped_choice(), fake_services(None), start="home")
+    async with app.run_test() as pilot:
+        await pilot.press("p")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_hint_and_repeat_keys_are_recorded(isolated_dirs: Path) -> None:
+    """It should be possible to ask for a hint or a repeat without typing."""
+    app = build_app(load_settings(), shipped_choice(), fake_services(ScriptedChat([])))
+    async with app.run_test() as pilot:
+        await settle(app, pilot)
+        app.screen.set_focus(None)
+        await pilot.press("ctrl+h")
+        await settle(app, pilot)
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        live = app.screen.round  # type: ignore[attr-defined]
+        kinds = [t.kind.value for t in live.engine.session.turns]
+        assert kinds[-3:] == ["hint", "hint", "repeat"], kinds
+        await pilot.press("ctrl+q")
