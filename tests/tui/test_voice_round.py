@@ -98,3 +98,36 @@ async def test_a_spoken_answer_is_transcribed_saved_and_probed(
     assert answer["audio_file"] and (session_file.parent / answer["audio_file"]).stat().st_size
     assert answer["words"], "the spoken answer keeps its word timestamps"
     assert 0 <= answer["words"][0]["start"] < answer["words"][-1]["end"] <= answer["duration"]
+
+
+async def test_the_setup_mic_test_shows_what_whisper_heard(isolated_dirs: Path) -> None:
+    """It should be possible to check the microphone before a round: level and words."""
+    from textual.widgets import Static
+
+    from interviewer.adapters.audio.files import read_audio
+    from interviewer.doctor import MIC_CHECK_AUDIO
+    from interviewer.tui.screens.home import SetupScreen
+
+    settings = load_settings()
+    rubric = catalog.load_rubrics().get("distributed-systems-design", "rubric")
+    persona = catalog.load_personas().get("staff-infra", "persona")
+    choice = RoundChoice(persona, rubric, rubric.question("job-queue"), Level.SENIOR)
+    clip = read_audio(MIC_CHECK_AUDIO)
+    base = fake_services(None, microphone=lambda: AnswersSource([clip]))
+    services = Services(
+        open_chat=base.open_chat,
+        load_transcriber=lambda glossary: WhisperTranscriber.from_settings(settings.stt),
+        open_microphone=base.open_microphone,
+        load_vad=SileroVad,
+        open_speaker=base.open_speaker,
+    )
+    app = build_app(settings, choice, services, start="home")
+    async with app.run_test(size=(100, 36)) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, SetupScreen)
+        await pilot.press("f2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        result = str(app.screen.query_one("#mic-result", Static).render()).lower()
+        assert "heard" in result and "microphone check" in result, result

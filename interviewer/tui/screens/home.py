@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from interviewer import catalog
 from interviewer.core.content import Level, Persona, Rubric
+from interviewer.tui.widgets.level_meter import LevelMeter
 
 if TYPE_CHECKING:
     from interviewer.tui.app import InterviewerApp
@@ -88,8 +89,19 @@ class SetupScreen(Screen[None]):
 
     BINDINGS = [
         Binding("ctrl+s", "start", "Start round", priority=True),
+        Binding("f2", "mic_test", "Mic test"),
         Binding("escape", "back", "Back"),
     ]
+
+    MIC_TEST_SECONDS = 3.0
+
+    class MicTest(Message):
+        """Posted during the microphone test: a level, then the words heard."""
+
+        def __init__(self, level_db: float | None = None, text: str | None = None) -> None:
+            super().__init__()
+            self.level_db = level_db
+            self.text = text
 
     class Health(Message):
         """Posted when the backend checks have run."""
@@ -138,7 +150,10 @@ class SetupScreen(Screen[None]):
             )
             with Horizontal(id="setup-buttons"):
                 yield Button("Start round (ctrl+s)", variant="primary", id="setup-start")
+                yield Button("Test microphone (f2)", id="setup-mic")
                 yield Button("Back", id="setup-back")
+            yield LevelMeter(id="setup-level-meter")
+            yield Static("", id="mic-result")
             yield Static("checking the microphone, speech recognition and voice…", id="health")
         yield Footer()
 
@@ -207,6 +222,59 @@ class SetupScreen(Screen[None]):
         self.dismiss()
         app.start_practice(persona, rubric, question, level)
 
+    @on(Button.Pressed, "#setup-mic")
+    def action_mic_test(self) -> None:
+        self.query_one("#mic-result", Static).update(
+            f"Say something for {self.MIC_TEST_SECONDS:.0f} seconds…"
+        )
+        self.mic_test()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="mic-test")
+    def mic_test(self) -> None:
+        """Record a few seconds with a live meter, then show what Whisper heard."""
+        import numpy as np
+
+        from interviewer.core.ports import SAMPLE_RATE
+        from interviewer.errors import InterviewerError
+
+        app = self.interviewer_app
+        try:
+            microphone = app.services.open_microphone()
+            recognizer = app.services.load_transcriber(app.rubric.glossary)
+            kept = []
+            heard = 0
+            for block in microphone.blocks():
+                kept.append(block.samples)
+                heard += block.samples.size
+                if len(kept) % 3 == 0:
+                    self.post_message(self.MicTest(level_db=_dbfs(block.samples)))
+                if heard >= self.MIC_TEST_SECONDS * SAMPLE_RATE:
+                    break
+            microphone.stop()
+            audio = np.concatenate(kept) if kept else np.zeros(0, np.float32)
+            text = recognizer.transcribe(audio).text
+        except InterviewerError as error:
+            fix = f"\n    fix: {error.fix}" if error.fix else ""
+            self.post_message(self.MicTest(text=f"[red]✘[/] {error.message}{fix}"))
+            return
+        self.post_message(
+            self.MicTest(text=f"✔ heard: “{text}”" if text else "! heard no words: speak up?")
+        )
+
+    def on_setup_screen_mic_test(self, message: MicTest) -> None:
+        if message.level_db is not None:
+            self.query_one("#setup-level-meter", LevelMeter).level_db = message.level_db
+        if message.text is not None:
+            self.query_one("#mic-result", Static).update(message.text)
+
     @on(Button.Pressed, "#setup-back")
     def action_back(self) -> None:
         self.dismiss()
+
+
+def _dbfs(samples: object) -> float:
+    import numpy as np
+
+    values = np.asarray(samples, dtype=np.float64)
+    rms = float(np.sqrt(np.mean(np.square(values)))) if values.size else 0.0
+    return max(-60.0, 20 * float(np.log10(rms))) if rms > 0 else -60.0

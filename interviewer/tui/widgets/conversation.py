@@ -41,12 +41,16 @@ class Conversation(VerticalScroll):
         yield Static("", id="partial")
 
     def add_turn(self, speaker: Speaker, text: str) -> None:
+        if not self.is_attached:  # a worker's message after the screen closed
+            return
         label = self.interviewer_name if speaker is Speaker.INTERVIEWER else "You"
         self.mount(TurnView(speaker, text, label), before=self.query_one("#partial"))
         self.set_partial("")
         self.scroll_end(animate=False)
 
     def add_note(self, text: str) -> None:
+        if not self.is_attached:
+            return
         note = Static(Text(text), classes="note")
         self.mount(note, before=self.query_one("#partial"))
         self.scroll_end(animate=False)
