@@ -271,13 +271,17 @@ def evaluate(
     """Score a typed answer, a transcript (``answer`` text plus its ``words``), a prepared
     ``ScoredText`` or a whole session (candidate turns only) against ``rubric``.
 
-    ``question_id`` defaults to the session's; ``level`` to the session's, else senior.
+    ``question_id`` defaults to the session's (when ``rubric`` has it); ``level`` to the
+    session's, else senior.
     """
     delivery: DeliveryMetrics | None
     if isinstance(answer, Session):
         scored = ScoredText.from_turns(answer.turns)
         delivery = delivery_from_session(answer)
-        question_id = question_id or answer.question_id
+        # The session's own question, when this rubric has it: re-scoring a round with
+        # another rubric scores the same words without a question.
+        if question_id is None and any(q.id == answer.question_id for q in rubric.questions):
+            question_id = answer.question_id
         level = level or answer.level
     elif isinstance(answer, ScoredText):
         scored = answer

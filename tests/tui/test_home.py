@@ -64,3 +64,27 @@ async def test_hint_and_repeat_keys_are_recorded(isolated_dirs: Path) -> None:
         kinds = [t.kind.value for t in live.engine.session.turns]
         assert kinds[-3:] == ["hint", "hint", "repeat"], kinds
         await pilot.press("ctrl+q")
+
+
+async def test_a_round_killed_mid_answer_is_recovered_at_start(isolated_dirs: Path) -> None:
+    """It should be possible to find a round the app lost in a crash, marked and kept."""
+    from interviewer.adapters.store.files import FileSessionStore
+    from interviewer.core.session import Session, SessionStatus
+
+    store = FileSessionStore(isolated_dirs / "recordings")
+    store.save(
+        Session(
+            id="2026-01-01-1200-job-queue",
+            persona_id="staff-infra",
+            rubric_id="distributed-systems-design",
+            question_id="job-queue",
+        )
+    )
+    (store.session_dir("2026-01-01-1200-job-queue") / "owner.pid").write_text("999999")
+    app = build_app(load_settings(), shipped_choice(), fake_services(None), start="home")
+    notes: list[str] = []
+    app.notify = lambda message, **kwargs: notes.append(message)  # type: ignore[method-assign]
+    async with app.run_test() as pilot:
+        await settle(app, pilot)
+    assert any("Recovered 1 interrupted round" in n for n in notes), notes
+    assert store.load("2026-01-01-1200-job-queue").status is SessionStatus.INTERRUPTED

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from interviewer import catalog
 from interviewer.core.content import Level, Persona, Rubric
+from interviewer.errors import InterviewerError
 from interviewer.tui.widgets.level_meter import LevelMeter
 
 if TYPE_CHECKING:
@@ -57,8 +58,37 @@ class HomeScreen(Screen[None]):
             )
         yield Footer()
 
+    class Recovered(Message):
+        """Posted when rounds left unfinished by a crash were found and repaired."""
+
+        def __init__(self, session_ids: list[str]) -> None:
+            super().__init__()
+            self.session_ids = session_ids
+
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+        self.recover()
+
+    @work(thread=True, exit_on_error=False, group="recover")
+    def recover(self) -> None:
+        """A round killed mid-answer keeps its audio: repair it and say where it is."""
+        from interviewer.adapters.store.files import FileSessionStore
+
+        store = FileSessionStore(cast("InterviewerApp", self.app).settings.recordings_dir)
+        try:
+            recovered = store.recover_interrupted()
+        except InterviewerError:
+            return  # `interviewer sessions` reports an unreadable recordings dir
+        if recovered:
+            self.post_message(self.Recovered(recovered))
+
+    def on_home_screen_recovered(self, message: Recovered) -> None:
+        names = ", ".join(message.session_ids[:3])
+        self.notify(
+            f"Recovered {len(message.session_ids)} interrupted round(s) ({names}): press r "
+            "to review or score them.",
+            timeout=10,
+        )
 
     @on(OptionList.OptionSelected, "#home-menu")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

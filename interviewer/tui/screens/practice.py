@@ -542,6 +542,9 @@ class PracticeScreen(Screen[None]):
         if live is None:
             return
         try:
+            # Turn WAVs are crash-safe while recording; once the round is over they are
+            # kept as lossless FLAC at about half the size.
+            live.store.compact_audio(live.session_id)
             evaluate_and_save(live.store, live.session_id, self.interviewer_app.rubric)
         except InterviewerError as error:
             self.post_message(self.Scored(live.session_id, error.message))

@@ -55,11 +55,10 @@ from interviewer.core.progress import (
     trends,
 )
 from interviewer.core.report import clock, render_html, render_markdown
-from interviewer.core.scoring import Evaluation, EvidenceQuote, evaluate
+from interviewer.core.scoring import Evaluation, EvidenceQuote
 from interviewer.core.session import Session, Speaker, Turn
 from interviewer.errors import InterviewerError
 from interviewer.evaluation import (
-    EVALUATION_FILE,
     REPORT_HTML,
     REPORT_MD,
     evaluate_and_save,
@@ -932,23 +931,7 @@ class SessionDetailScreen(Screen[None]):
 
     def score_with(self, rubric: Rubric) -> Evaluation:
         """Score and save (blocking; runs in the worker). A seam for slower scorers."""
-        session = self.store.load(self.session_id)
-        if any(q.id == session.question_id for q in rubric.questions):
-            return evaluate_and_save(self.store, self.session_id, rubric)
-        # Another rubric without this round's question scores the same words with no
-        # question outline. (``evaluate_and_save`` means to, but ``evaluate`` falls back
-        # to the session's question id and fails; an empty id keeps it question-free.)
-        evaluation = evaluate(rubric, None, session.model_copy(update={"question_id": ""}))
-        self.store.write_artifact(
-            self.session_id, EVALUATION_FILE, evaluation.model_dump_json(indent=2)
-        )
-        self.store.write_artifact(
-            self.session_id, REPORT_MD, render_markdown(evaluation, session, rubric)
-        )
-        self.store.write_artifact(
-            self.session_id, REPORT_HTML, render_html(evaluation, session, rubric)
-        )
-        return evaluation
+        return evaluate_and_save(self.store, self.session_id, rubric)
 
     @work(thread=True, exclusive=True, group="rescore", exit_on_error=False)
     def _score(self, rubric: Rubric) -> None:
