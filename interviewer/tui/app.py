@@ -8,14 +8,18 @@ server) are registered with ``add_closer`` and shut down when the app exits.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Literal
 
 from textual.app import App
 from textual.binding import Binding
 
+from interviewer import locations
 from interviewer.core.content import Level, Persona, Question, Rubric
 from interviewer.services import Services
 from interviewer.settings import Settings
+from interviewer.tui.stall import INTERVAL as STALL_INTERVAL
+from interviewer.tui.stall import StallMonitor
 
 StartScreen = Literal["home", "practice", "review"]
 
@@ -54,9 +58,13 @@ class InterviewerApp(App[int]):
         self.review_session = review_session
         self._closers: list[Callable[[], None]] = []
         self._backends: dict[str, object] = {}
+        self.stalls = StallMonitor()
+        """Measures UI responsiveness; written to the UI log when the app exits."""
 
     def on_mount(self) -> None:
         from interviewer.tui.screens.home import HomeScreen
+
+        self.set_interval(STALL_INTERVAL, self.stalls.tick)
 
         self.push_screen(HomeScreen())
         if self.start == "practice":
@@ -116,4 +124,14 @@ class InterviewerApp(App[int]):
 
     async def action_quit(self) -> None:
         self.close_backends()
+        self._log_stalls()
         self.exit(0)
+
+    def _log_stalls(self) -> None:
+        log = locations.state_dir() / "logs" / "ui.log"
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as file:
+                file.write(f"{datetime.now(UTC).isoformat()} {self.stalls.summary()}\n")
+        except OSError:
+            pass  # a diagnostic must never stop the app from quitting

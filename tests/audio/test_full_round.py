@@ -174,3 +174,7 @@ def test_a_spoken_round_ends_saved_and_scored(
     evaluation = json.loads((session_file.parent / "evaluation.json").read_text())
     assert 0 <= evaluation["overall"] <= 100
     assert list((isolated_dirs / "state").glob("llama-server-*.json")) == []
+    # Responsiveness over the whole round (reported, not asserted: no timed tests).
+    ui_log = (isolated_dirs / "state" / "logs" / "ui.log").read_text()
+    assert "longest event-loop stall" in ui_log
+    print(ui_log.strip())
