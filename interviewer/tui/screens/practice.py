@@ -189,7 +189,8 @@ class PracticeScreen(Screen[None]):
         self._end_requested = threading.Event()
         """Set by End round while the voice loop runs."""
         self._last_level_post = 0.0
-        self._started_at: float | None = None
+        self.started_at: float | None = None
+        """When the round started (monotonic): the timer counts from here."""
         self.query_one("#conversation", Conversation).display = False
         self.query_one("#level", LevelMeter).display = False
         self.set_interval(1.0, self._tick)
@@ -302,7 +303,7 @@ class PracticeScreen(Screen[None]):
         app.add_closer(self._abandon_round)
         typed = self.query_one("#typed-answer", Input)
         typed.disabled = False
-        self._started_at = time.monotonic()
+        self.started_at = time.monotonic()
         if self.voice_mode:
             self.query_one("#level", LevelMeter).display = True
             self.voice_loop()
@@ -524,9 +525,9 @@ class PracticeScreen(Screen[None]):
         self.query_one("#status-notes", Static).update("\n".join(self.notes))
 
     def _tick(self) -> None:
-        if self._started_at is None or self.state == "ended":
+        if self.started_at is None or self.state == "ended":
             return
-        elapsed = int(time.monotonic() - self._started_at)
+        elapsed = int(time.monotonic() - self.started_at)
         budget = int(self.interviewer_app.settings.round.minutes * 60)
         self.query_one("#timer", Static).update(
             f"{elapsed // 60:02d}:{elapsed % 60:02d} / {budget // 60:02d}:00"

@@ -661,8 +661,9 @@ class SessionDetailScreen(Screen[None]):
             text.append(criterion.title.ljust(width + 2))
             text.append(bar, style="green" if met else "yellow")
             text.append(f" {criterion.level}/4 ", style="bold")
-            text.append("✔" if met else "below target", style="green" if met else "yellow")
-            text.append(f"  {criterion.anchor}\n", style="dim")
+            verdict = "✔ at target" if met else "below target"
+            text.append(verdict.ljust(13), style="green" if met else "yellow")
+            text.append(f"{criterion.anchor}\n", style="dim")
         text.rstrip()
         return text
 
