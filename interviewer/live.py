@@ -12,11 +12,13 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from interviewer.adapters.llm.prompt_cache import PromptWarmer, warmable
 from interviewer.adapters.store.files import FileSessionStore
 from interviewer.core.content import Level, Persona, Question, Rubric
 from interviewer.core.engine import EngineConfig, InterviewEngine, InterviewerEvent, Say
 from interviewer.core.ports import ChatModel, Speaker
 from interviewer.core.session import SessionStatus, Word
+from interviewer.llm_runtime import model_name_or_none
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,16 @@ class LiveRound:
             chat=chat,
             session_id=self.session_id,
             config=EngineConfig(round_seconds=round_minutes * 60),
+            on_sentence=self._say_early,
         )
-        self.engine.session.llm_model = chat.model_name if chat is not None else None
+        self.engine.session.llm_model = model_name_or_none(chat)
         self.last_line = ""
+        self.speak_early = True
+        """Latency: speak an LLM line's first sentences while the rest still streams."""
+        self.warm_prompt = True
+        """Latency: keep the LLM server's prompt cache warm with the round so far."""
+        self._early: list[str] = []
+        self._warmer = PromptWarmer(chat) if chat is not None and warmable(chat) else None
 
     @property
     def finished(self) -> bool:
@@ -73,8 +82,23 @@ class LiveRound:
         self.store.claim(self.session_id)
         with self._lock:
             self._handle(self.engine.start())
+        self.prefill()  # the system prompt and the question, while they are spoken
+
+    def prefill(self, partial_text: str = "") -> None:
+        """Warm the LLM's prompt cache with the round so far plus the candidate's words
+        (``VoiceTurn``'s ``on_partial``). Returns at once, takes no lock: safe from the
+        capture thread while a reply is being generated."""
+        if self.warm_prompt and self._warmer is not None and not self.engine.finished:
+            self._warmer.warm(self.engine.prompt_prefix(partial_text))
+
+    def _say_early(self, sentence: str) -> None:
+        if self.speak_early and self.speaker is not None:
+            self._early.append(sentence)
+            self.speaker.say(sentence)
 
     def answer(self, turn: SpokenTurn) -> None:
+        if self._warmer is not None:
+            self._warmer.cancel()  # the real request goes next
         with self._lock:
             self._handle(
                 self.engine.on_candidate_turn(
@@ -85,6 +109,7 @@ class LiveRound:
                     interrupted=turn.interrupted,
                 )
             )
+        self.prefill()  # the reply just given, before the candidate's next words
 
     def repeat_last_line(self) -> None:
         """The candidate asked to hear the question again (recorded as a repeat)."""
@@ -110,6 +135,8 @@ class LiveRound:
         if self.speaker is not None:
             with contextlib.suppress(Exception):
                 self.speaker.stop()
+        if self._warmer is not None:
+            self._warmer.close()
         if not self.engine.finished:
             self.engine.session.status = SessionStatus.INTERRUPTED
         self.store.save(self.engine.session)
@@ -127,8 +154,16 @@ class LiveRound:
             self.on_event(event)
             if isinstance(event, Say):
                 self.last_line = event.text
-                if self.speaker is not None:
-                    self.speaker.say(event.text)
+                text = event.text
+                early = " ".join(self._early)
+                if early and text.startswith(early):
+                    text = text[len(early) :].strip()  # already being spoken
+                    self._early = []
+                if self.speaker is not None and text:
+                    self.speaker.say(text)
+        self._early = []
         if self.engine.finished:
             self.store.save(self.engine.session)
             self.store.release(self.session_id)
+            if self._warmer is not None:
+                self._warmer.close()

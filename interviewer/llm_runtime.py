@@ -14,6 +14,8 @@ from types import TracebackType
 from interviewer.adapters import model_assets
 from interviewer.adapters.llm.embedded_server import MODEL_ALIAS, EmbeddedServer
 from interviewer.adapters.llm.openai_chat import OpenAIChatModel
+from interviewer.core.ports import ChatModel
+from interviewer.errors import InterviewerError
 from interviewer.settings import LLMSettings
 
 
@@ -75,3 +77,14 @@ def open_llm(
         server.stop()
         raise
     return LLMRuntime(chat=chat, server=server)
+
+
+def model_name_or_none(chat: ChatModel | None) -> str | None:
+    """The endpoint's model name for the session record, or None when it cannot be
+    asked right now (a dead endpoint must degrade the round, not stop it)."""
+    if chat is None:
+        return None
+    try:
+        return chat.model_name
+    except InterviewerError:
+        return None

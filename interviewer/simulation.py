@@ -17,6 +17,7 @@ from interviewer.core.content import Level, Persona, Question, Rubric
 from interviewer.core.engine import EngineConfig, InterviewEngine, InterviewerEvent, Say
 from interviewer.core.ports import ChatModel
 from interviewer.core.session import SessionStatus, Word
+from interviewer.llm_runtime import model_name_or_none
 
 SPOKEN_WORDS_PER_SECOND = 2.5
 """About 150 words a minute: how long a typed answer would take to say."""
@@ -73,7 +74,7 @@ def simulate_round(
         config=EngineConfig(round_seconds=round_minutes * 60),
         clock=lambda: now[0],
     )
-    engine.session.llm_model = chat.model_name if chat is not None else None
+    engine.session.llm_model = model_name_or_none(chat)
     store.claim(session_id)
     all_events: list[InterviewerEvent] = []
 

@@ -33,7 +33,9 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="speak the rubric's scripted probes instead of starting an LLM (fast)",
     )
-    parser.add_argument("--json", action="store_true", help='print {"session_dir": ...}')
+    parser.add_argument(
+        "--json", action="store_true", help='print {"session_dir": ..., "turns": [...]}'
+    )
     parser.set_defaults(handler=run)
 
 
@@ -44,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from interviewer.cli.output import console, err_console
     from interviewer.core.engine import Say, StatusNote
     from interviewer.core.ports import ChatModel
+    from interviewer.errors import InterviewerError
     from interviewer.evaluation import evaluate_and_save
     from interviewer.llm_runtime import open_llm
     from interviewer.settings import load_settings
@@ -70,8 +73,14 @@ def run(args: argparse.Namespace) -> int:
     chat: ChatModel | None = None
     if not args.no_llm:
         err_console.print("starting the LLM…")
-        runtime = open_llm(settings.llm)
-        chat = runtime.chat
+        try:
+            runtime = open_llm(settings.llm)
+            chat = runtime.chat
+        except InterviewerError as error:
+            # As in the app: a dead endpoint degrades the round, it does not end it.
+            err_console.print(
+                f"[yellow]note:[/] LLM unavailable ({error.message}): scripted probes"
+            )
     try:
         result = simulate_round(
             store=store,
@@ -89,7 +98,9 @@ def run(args: argparse.Namespace) -> int:
             runtime.close()
     evaluate_and_save(store, result.session_id, rubric)
     if args.json:
-        print(json.dumps({"session_dir": str(result.session_dir)}))
+        session = store.load(result.session_id)
+        turns = [{"speaker": t.speaker.value, "text": t.text} for t in session.turns]
+        print(json.dumps({"session_dir": str(result.session_dir), "turns": turns}))
     else:
         console.print(str(result.session_dir))
     return 0

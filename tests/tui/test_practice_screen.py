@@ -110,3 +110,28 @@ async def test_a_typed_round_runs_to_the_end_and_is_saved(isolated_dirs: Path) -
     assert turns[-1]["kind"] == "closing", "the closing line comes after the last reply"
     (evaluation,) = (isolated_dirs / "recordings").glob("*/evaluation.json")
     assert 0 <= json.loads(evaluation.read_text())["overall"] <= 100
+
+
+async def test_an_endpoint_that_dies_after_connecting_degrades_the_round() -> None:
+    """The real OpenAI-compatible client on a dead port: notes, scripted probes, no crash."""
+    from interviewer.adapters.llm.openai_chat import OpenAIChatModel
+    from interviewer.services import Services
+
+    dead = OpenAIChatModel("http://127.0.0.1:9/v1", timeout=2.0)
+    base = fake_services(None)
+    services = Services(
+        open_chat=lambda progress: (dead, lambda: None, "http://127.0.0.1:9/v1"),
+        load_transcriber=base.load_transcriber,
+        open_microphone=base.open_microphone,
+        load_vad=base.load_vad,
+        open_speaker=base.open_speaker,
+    )
+    app = build_app(load_settings(), shipped_choice(), services)
+    async with app.run_test() as pilot:
+        await settle(app, pilot)
+        notes = str(app.screen.query_one("#status-notes", Static).render())
+        assert "not answering" in notes and "scripted probes" in notes
+        await type_answer(app, pilot, "I'd put jobs in a queue and have workers pull them.")
+        scripted = [p.text for p in shipped_choice().rubric.probes_for("job-queue")]
+        assert any(text in conversation_text(app) for text in scripted)
+        await pilot.press("ctrl+q")

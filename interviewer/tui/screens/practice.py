@@ -30,6 +30,7 @@ from interviewer.core.ports import AudioSource, ChatModel
 from interviewer.core.session import Speaker
 from interviewer.errors import InterviewerError
 from interviewer.live import LiveRound, SpokenTurn
+from interviewer.llm_runtime import model_name_or_none
 from interviewer.services import ClosableSpeaker, Recognizer
 from interviewer.tui.widgets.conversation import Conversation
 from interviewer.tui.widgets.level_meter import LevelMeter
@@ -209,7 +210,17 @@ class PracticeScreen(Screen[None]):
                 chat, close, description = services.open_chat(self._report_assembly)
                 app.call_from_thread(app.add_closer, close)
                 app.call_from_thread(app.keep_backend, "chat", chat)
-                self.post_message(self.StepDone("llm", f"LLM ready: {description}", ok=True))
+                if model_name_or_none(chat) is None:
+                    # Kept: the engine retries it each turn, with scripted probes meanwhile.
+                    self.post_message(
+                        self.StepDone(
+                            "llm",
+                            f"LLM at {description} is not answering: scripted probes until it does",
+                            ok=False,
+                        )
+                    )
+                else:
+                    self.post_message(self.StepDone("llm", f"LLM ready: {description}", ok=True))
             except InterviewerError as error:
                 # A dead endpoint degrades the round (scripted probes) instead of ending it.
                 self.post_message(
