@@ -7,12 +7,13 @@ server) are registered with ``add_closer`` and shut down when the app exits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Literal
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from interviewer import locations
 from interviewer.core.content import Level, Persona, Question, Rubric
@@ -110,6 +111,29 @@ class InterviewerApp(App[int]):
 
     def keep_backend(self, name: str, backend: object) -> None:
         self._backends[name] = backend
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette (ctrl+p) reaches every screen from anywhere."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "New practice round", "Choose persona, rubric and question", self._palette_setup
+        )
+        yield SystemCommand(
+            "Review recordings", "Replay answers, see evidence, re-score", self.open_review
+        )
+        yield SystemCommand(
+            "Interviewer personas", "Edit or create personas", self._palette_personas
+        )
+
+    def _palette_setup(self) -> None:
+        from interviewer.tui.screens.home import SetupScreen
+
+        self.push_screen(SetupScreen())
+
+    def _palette_personas(self) -> None:
+        from interviewer.tui.screens.persona_editor import PersonaListScreen
+
+        self.push_screen(PersonaListScreen())
 
     def add_closer(self, close: Callable[[], None]) -> None:
         """Register a backend to shut down when the app exits (the embedded LLM server)."""

@@ -88,3 +88,19 @@ async def test_a_round_killed_mid_answer_is_recovered_at_start(isolated_dirs: Pa
         await settle(app, pilot)
     assert any("Recovered 1 interrupted round" in n for n in notes), notes
     assert store.load("2026-01-01-1200-job-queue").status is SessionStatus.INTERRUPTED
+
+
+async def test_the_command_palette_reaches_every_screen(isolated_dirs: Path) -> None:
+    """It should be possible to start a round or open review from the palette."""
+    from interviewer.tui.screens.review import SessionsScreen
+
+    app = build_app(load_settings(), shipped_choice(), fake_services(None), start="home")
+    async with app.run_test() as pilot:
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"New practice round", "Review recordings", "Interviewer personas"} <= set(commands)
+        commands["Review recordings"].callback()
+        await settle(app, pilot)
+        assert isinstance(app.screen, SessionsScreen)
+        commands["New practice round"].callback()
+        await settle(app, pilot)
+        assert isinstance(app.screen, SetupScreen)
