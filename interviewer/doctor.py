@@ -70,18 +70,14 @@ def check_microphone(settings: Settings) -> CheckResult:
 
 
 def check_whisper(settings: Settings) -> CheckResult:
-    from pathlib import Path
-
     import soundfile
 
     from interviewer.adapters.stt.whisper import WhisperTranscriber
 
     audio, _ = soundfile.read(MIC_CHECK_AUDIO, dtype="float32")
-    model_dir = Path(settings.stt.model) if settings.stt.model else None
     loaded_at = time.perf_counter()
-    transcriber = WhisperTranscriber(
-        model_dir, compute_type=settings.stt.compute_type, threads=settings.stt.threads
-    )
+    transcriber = WhisperTranscriber.from_settings(settings.stt)
+    model_dir = settings.stt.model
     load_seconds = time.perf_counter() - loaded_at
     started = time.perf_counter()
     text = transcriber.transcribe(audio).text

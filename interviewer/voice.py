@@ -28,6 +28,8 @@ LevelFn = Callable[[float], None]
 """Called with the input level (dBFS) of each block, for the meter."""
 PartialFn = Callable[[str], None]
 """Called with the live transcript whenever it changes."""
+BACKLOG_SECONDS = 0.25
+"""Captured audio this far behind real time is a backlog: batched, not decoded per block."""
 StatusFn = Callable[[TurnStatus], None]
 """Called after each block with the endpointer's view (listening, pause, allowance)."""
 
@@ -60,6 +62,7 @@ class VoiceTurn:
         on_partial: PartialFn | None = None,
         on_status: StatusFn | None = None,
         on_speech: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = path
         self.on_level = on_level
@@ -69,6 +72,9 @@ class VoiceTurn:
         """Called once, when the candidate is first heard speaking (barge-in)."""
         self._heard = False
         self._partials = 0
+        self.clock = clock
+        self._first_block_at: float | None = None
+        self._fed_seconds = 0.0
         self.streaming = StreamingTranscriber(recognizer, on_partial=self._partial_changed)
         self.capture = TurnCapture(
             source, Endpointer(endpoint), path, vad=vad, on_block=self._on_block
@@ -113,13 +119,32 @@ class VoiceTurn:
         if self.on_level is not None:
             self.on_level(rms_dbfs(block.samples))
         if status.capturing:
-            self.streaming.feed(block.samples)
+            self._stream(block)
         if status.speaking and not self._heard:
             self._heard = True
             if self.on_speech is not None:
                 self.on_speech()
         if self.on_status is not None:
             self.on_status(status)
+
+    def _stream(self, block: AudioBlock) -> None:
+        """Feed the live transcriber, batching a backlog.
+
+        A decode blocks this loop; the microphone keeps queueing blocks meanwhile. Fed
+        one by one, that backlog would trigger a decode every second of *audio* while
+        each decode costs about a second of *wall time* on a busy 2-core machine, so
+        the transcript would fall further behind. While the loop is behind real time,
+        blocks are only appended, and the next decode covers all of them at once.
+        """
+        now = self.clock()
+        if self._first_block_at is None:
+            self._first_block_at = now - block.samples.size / SAMPLE_RATE
+        self._fed_seconds += block.samples.size / SAMPLE_RATE
+        behind = (now - self._first_block_at) - self._fed_seconds
+        if behind > BACKLOG_SECONDS:
+            self.streaming.append(block.samples)
+        else:
+            self.streaming.feed(block.samples)
 
     def _partial_changed(self, partial: Partial) -> None:
         self._partials += 1

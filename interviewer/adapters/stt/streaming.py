@@ -113,6 +113,12 @@ class StreamingTranscriber:
     def partial(self) -> Partial:
         return self._partial
 
+    def append(self, samples: Samples) -> None:
+        """Add captured audio without decoding: ``finish`` (or the next ``feed``) covers
+        it. For audio that arrives while the caller is catching up on a backlog."""
+        if samples.size:
+            self._blocks.append(np.asarray(samples, dtype=np.float32).reshape(-1))
+
     def feed(self, samples: Samples) -> Partial | None:
         """Add captured audio; decode the trailing window if a partial is due."""
         if samples.size:
