@@ -72,7 +72,8 @@ class STTSettings(Section):
 
     model: str | None = Field(
         default=None,
-        description="Path to a CTranslate2 Whisper model dir. Unset: bundled tiny.en.",
+        description="Bundled model 'tiny.en' or 'base' (multilingual Whisper base, run "
+        "as English), or a path to a CTranslate2 Whisper model dir. Unset: bundled tiny.en.",
     )
     compute_type: str = Field(default="int8", description="CTranslate2 compute type.")
     threads: int = Field(default=2, ge=1, le=64, description="CPU threads for Whisper.")

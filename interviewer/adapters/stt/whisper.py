@@ -1,5 +1,6 @@
 """``Transcriber`` backed by faster-whisper (CTranslate2): the bundled tiny.en by default,
-any CTranslate2 Whisper model dir through ``settings.stt.model``.
+the bundled Whisper base with ``stt.model = "base"``, any CTranslate2 Whisper model dir
+through ``settings.stt.model``.
 
 Three guards keep Whisper's inventions out of the transcript: Silero VAD drops non-speech
 before decoding, ``condition_on_previous_text`` is off (one invented line cannot seed the
@@ -62,7 +63,8 @@ class WhisperTranscriber:
             raise ConfigError(
                 f"{self.model_dir} is not a CTranslate2 Whisper model (no model.bin)",
                 fix="set stt.model (INTERVIEWER_STT__MODEL) to a dir made by "
-                "ct2-transformers-converter, or unset it for the bundled tiny.en",
+                "ct2-transformers-converter, to 'base' for the bundled Whisper base, or "
+                "unset it for the bundled tiny.en",
             )
         self.default_prompt = prompt or None
         """Used when ``transcribe`` gets no prompt: the glossary biasing prompt."""
@@ -75,10 +77,13 @@ class WhisperTranscriber:
     def from_settings(
         cls, settings: STTSettings, *, glossary: Sequence[str] = ()
     ) -> WhisperTranscriber:
-        """The configured model, biased with ``glossary`` when ``use_glossary_prompt``."""
+        """The configured model, biased with ``glossary`` when ``use_glossary_prompt``.
+
+        ``stt.model`` is a model dir, or ``"tiny.en"`` / ``"base"`` for a bundled model
+        (base is assembled into the cache dir on first use)."""
         prompt = biasing_prompt(glossary) if settings.use_glossary_prompt else ""
         return cls(
-            Path(settings.model).expanduser() if settings.model else None,
+            model_assets.whisper_model_dir(settings.model),
             compute_type=settings.compute_type,
             threads=settings.threads,
             prompt=prompt,
