@@ -18,6 +18,7 @@ from rich.progress import (
 
 from interviewer.adapters import model_assets
 from interviewer.cli.output import console, print_json
+from interviewer.errors import InterviewerError
 
 
 def register(subparsers: Any) -> None:
@@ -60,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
         "whisper": str(model_assets.whisper_tiny_en_dir()),
         "piper_voice": str(model_assets.piper_voice_path()),
     }
+    try:  # the second Whisper model (stt.model = "base"): assembled here once too
+        rows["whisper_base"] = str(model_assets.whisper_base_dir())
+    except InterviewerError as error:
+        rows["whisper_base"] = f"unavailable: {error.message}"
     if args.json:
         print_json({**rows, "seconds": round(seconds, 2)})
         return 0
