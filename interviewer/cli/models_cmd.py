@@ -69,6 +69,6 @@ def run(args: argparse.Namespace) -> int:
         print_json({**rows, "seconds": round(seconds, 2)})
         return 0
     for name, path in rows.items():
-        console.print(f"{name:<12} {path}")
+        console.print(f"{name:<12} {path}", soft_wrap=True)
     console.print(f"LLM verified (sha256 {model_assets.QWEN_1_5B.sha256[:12]}…) in {seconds:.1f} s")
     return 0
