@@ -18,11 +18,13 @@ from interviewer.core.session import Session, Word
 
 __all__ = [
     "SORT_KEYS",
+    "CriterionChange",
     "MissedItem",
     "SessionRow",
     "Trend",
     "TrendPoint",
     "broken_row",
+    "compare",
     "current_word_index",
     "filter_rows",
     "most_missed",
@@ -222,6 +224,53 @@ def most_missed(evaluations: Iterable[Evaluation], limit: int = 5) -> list[Misse
         MissedItem(i, about[i][0], about[i][1], counts[i], chances.get(i, counts[i]))
         for i in ranked[:limit]
     ]
+
+
+# ---------------------------------------------------------------------- comparing two rounds
+
+
+@dataclass(frozen=True)
+class CriterionChange:
+    """One criterion in two rounds: the levels, and which checklist items came and went."""
+
+    criterion_id: str
+    title: str
+    before: int | None
+    """Level in the earlier round; None when its rubric has no such criterion."""
+    after: int | None
+    gained: list[str]
+    """Descriptions of items evidenced now and not before."""
+    lost: list[str]
+
+    @property
+    def delta(self) -> int | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+
+def compare(before: Evaluation, after: Evaluation) -> list[CriterionChange]:
+    """Criterion by criterion, in the later round's order (then any only the earlier had)."""
+    earlier = {c.id: c for c in before.criteria}
+    later = {c.id: c for c in after.criteria}
+    order = [c.id for c in after.criteria] + [i for i in earlier if i not in later]
+    changes: list[CriterionChange] = []
+    for criterion_id in order:
+        old, new = earlier.get(criterion_id), later.get(criterion_id)
+        old_items = {q.item_id: q.item for q in old.evidence} if old else {}
+        new_items = {q.item_id: q.item for q in new.evidence} if new else {}
+        title = new.title if new else old.title if old else criterion_id
+        changes.append(
+            CriterionChange(
+                criterion_id=criterion_id,
+                title=title,
+                before=old.level if old else None,
+                after=new.level if new else None,
+                gained=[d for i, d in new_items.items() if i not in old_items],
+                lost=[d for i, d in old_items.items() if i not in new_items],
+            )
+        )
+    return changes
 
 
 # ---------------------------------------------------------------------- playback

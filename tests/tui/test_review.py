@@ -499,3 +499,26 @@ def test_detail_screen_at_100x32_snapshot(
     store = recordings(tmp_path)
     app = Host(SessionDetailScreen(store, SAMPLE_ID, make_player=FakePlayer))
     assert snap_compare(app, terminal_size=(100, 32))
+
+
+async def test_two_rounds_can_be_compared_side_by_side(tmp_path: Path) -> None:
+    """It should be possible to mark one round, select another and compare them."""
+    from interviewer.tui.screens.review import CompareScreen
+
+    store = recordings(tmp_path)
+    add_copy(store, "2026-02-01-1000-job-queue", scored=True)
+    app = Host(SessionsScreen(store))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        assert any("Mark a round" in n for n in app.notes)
+        await pilot.press("m")
+        await pilot.press("down")
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CompareScreen)
+        head = rendered(app, "#compare-head")
+        overall = sample_evaluation(store).overall
+        assert f"{overall} → {overall}/100 (+0)" in head
+        table: DataTable[Any] = app.screen.query_one(DataTable)
+        assert table.row_count == len(sample_evaluation(store).criteria)

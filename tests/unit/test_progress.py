@@ -118,3 +118,23 @@ def test_braille_plot_draws_a_rising_line_and_sparkline_spans_the_blocks() -> No
     assert rows[0][0] == blank and rows[1][-1] == blank
     assert braille_lines([], 3, 1) == [blank * 3]
     assert sparkline([0, 50, 100]) == "▁▅█"
+
+
+def test_compare_shows_level_changes_and_the_items_gained() -> None:
+    from interviewer import catalog
+    from interviewer.core.progress import compare
+    from interviewer.core.scoring import evaluate
+
+    rubric = catalog.load_rubrics().get("distributed-systems-design", "rubric")
+    answers = Path(__file__).resolve().parents[1] / "data" / "answers"
+    mid = evaluate(rubric, "job-queue", (answers / "jq-mid.txt").read_text())
+    senior = evaluate(rubric, "job-queue", (answers / "jq-senior.txt").read_text())
+    changes = {c.criterion_id: c for c in compare(mid, senior)}
+    assert set(changes) == {c.id for c in rubric.criteria}
+    improved = [c for c in changes.values() if c.delta and c.delta > 0]
+    assert improved, "the senior answer is better somewhere"
+    for change in improved:
+        assert change.gained, f"{change.title} rose without a new item"
+    reverse = {c.criterion_id: c for c in compare(senior, mid)}
+    for criterion_id, change in changes.items():
+        assert reverse[criterion_id].gained == change.lost

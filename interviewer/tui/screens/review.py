@@ -47,6 +47,7 @@ from interviewer.core.progress import (
     SORT_KEYS,
     SessionRow,
     broken_row,
+    compare,
     current_word_index,
     filter_rows,
     most_missed,
@@ -136,6 +137,8 @@ class SessionsScreen(Screen[None]):
         Binding("slash", "focus_filter", "Filter"),
         Binding("t", "progress", "Progress"),
         Binding("d", "delete", "Delete"),
+        Binding("m", "mark", "Mark to compare"),
+        Binding("c", "compare", "Compare with marked"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -158,12 +161,14 @@ class SessionsScreen(Screen[None]):
         self.sort_key = "date"
         self.descending = True
         self.filter_text = ""
+        self.marked: str | None = None
+        """The session marked with ``m``; ``c`` compares the selected one with it."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
-            f"Sessions in {self.store.root}. Enter opens, / filters, s sorts, t shows "
-            "progress, d deletes.",
+            f"Sessions in {self.store.root}. Enter opens, / filters, s sorts, m then c compares, t "
+            "shows progress, d deletes.",
             id="sessions-hint",
         )
         yield Input(placeholder="filter: words from any column", id="sessions-filter")
@@ -321,6 +326,28 @@ class SessionsScreen(Screen[None]):
             self.reload()
 
         self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), delete)
+
+    def action_mark(self) -> None:
+        row = self.selected_row()
+        if row is None or row.broken:
+            return
+        self.marked = row.id
+        self.notify(f"Marked {row.id}: select another round and press c to compare.")
+
+    def action_compare(self) -> None:
+        row = self.selected_row()
+        if self.marked is None:
+            self.notify("Mark a round with m first, then select another and press c.")
+            return
+        if row is None or row.id == self.marked:
+            self.notify("Select a different round to compare with the marked one.")
+            return
+        first, second = sorted([self.marked, row.id])  # ids start with the date
+        evaluations = [load_evaluation(self.store, i) for i in (first, second)]
+        if evaluations[0] is None or evaluations[1] is None:
+            self.notify("Both rounds must be scored: open one and press s.", severity="warning")
+            return
+        self.app.push_screen(CompareScreen(first, evaluations[0], second, evaluations[1]))
 
     def action_back(self) -> None:
         if self.focused is self.query_one("#sessions-filter", Input):
@@ -982,6 +1009,72 @@ class SessionDetailScreen(Screen[None]):
     def action_back(self) -> None:
         if self.player is not None:
             self.player.stop()
+        self.dismiss(None)
+
+
+# ====================================================================== compare
+
+
+class CompareScreen(Screen[None]):
+    """Two scored rounds side by side: levels per criterion, what was gained and lost."""
+
+    DEFAULT_CSS = """
+    CompareScreen #compare-head { height: auto; padding: 0 1; }
+    CompareScreen #compare-table { height: auto; max-height: 12; }
+    CompareScreen #compare-items { height: 1fr; padding: 0 1; }
+    """
+
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def __init__(
+        self, before_id: str, before: Evaluation, after_id: str, after: Evaluation
+    ) -> None:
+        super().__init__()
+        self.before_id, self.before = before_id, before
+        self.after_id, self.after = after_id, after
+        self.changes = compare(before, after)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        delta = self.after.overall - self.before.overall
+        yield Static(
+            f"[b]{self.before.overall} → {self.after.overall}/100[/b] ({delta:+d})   "
+            f"{self.before_id}  →  {self.after_id}",
+            id="compare-head",
+        )
+        yield DataTable(id="compare-table", cursor_type="row")
+        with VerticalScroll(id="compare-items"):
+            yield Static(self._items_text())
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "compare rounds"
+        table: DataTable[str | Text] = self.query_one(DataTable)
+        table.add_columns("criterion", "before", "after", "change")
+        for change in self.changes:
+            delta = change.delta
+            style = "green" if delta and delta > 0 else "red" if delta and delta < 0 else ""
+            table.add_row(
+                change.title,
+                "—" if change.before is None else f"{change.before}/4",
+                "—" if change.after is None else f"{change.after}/4",
+                Text("—" if delta is None else f"{delta:+d}", style=style),
+            )
+
+    def _items_text(self) -> Text:
+        text = Text()
+        for change in self.changes:
+            for item in change.gained:
+                text.append("+ ", style="green bold")
+                text.append(f"{item} ({change.title})\n")
+            for item in change.lost:
+                text.append("− ", style="red bold")
+                text.append(f"{item} ({change.title})\n")
+        if not text.plain:
+            text.append("The same checklist items were evidenced in both rounds.")
+        return text
+
+    def action_back(self) -> None:
         self.dismiss(None)
 
 
