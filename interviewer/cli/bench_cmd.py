@@ -8,6 +8,7 @@ from typing import Any
 BENCHMARKS: dict[str, str] = {
     "stt": "speech recognition: WER, glossary recall, RTF, streaming latency",
     "scoring": "rubric scoring: agreement with labelled answers, ranking, gaming, speed",
+    "latency": "turn latency: last word to first interviewer audio, launch time, peak memory",
 }
 """name -> help. The module ``interviewer.bench.<name>`` has ``add_arguments(parser)`` and
 ``run(args) -> int``."""

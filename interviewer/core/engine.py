@@ -51,9 +51,11 @@ from interviewer.core.planning import (
 from interviewer.core.ports import ChatMessage, ChatModel
 from interviewer.core.prompts import (
     candidate_question_messages,
+    prefix_messages,
     probe_messages,
     reply_token_budget,
 )
+from interviewer.core.sentences import SentenceSplitter
 from interviewer.core.session import Session, SessionStatus, Speaker, Turn, TurnKind, Word
 from interviewer.errors import BackendUnavailable
 
@@ -239,7 +241,15 @@ class InterviewEngine:
         detector: EvidenceDetector | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        on_sentence: Callable[[str], None] | None = None,
     ) -> None:
+        self.on_sentence = on_sentence
+        """Latency: called with each sentence of an LLM-phrased line as soon as it is sure
+        to be said, so the voice can start before the reply is complete. The ``Say``
+        event later carries the whole line, starting with those sentences (see
+        ``_collect``). None: lines are only delivered as events."""
+        self._spoken_early: list[str] = []
+        self._early_open = False
         self.persona = persona
         self.rubric = rubric
         self.question = question
@@ -394,6 +404,14 @@ class InterviewEngine:
             )
         ]
 
+    def prompt_prefix(self, partial_text: str = "") -> list[ChatMessage]:
+        """The messages the next LLM request will start with, given the candidate's turn
+        so far: a front end sends them ahead (``max_tokens=1``) to warm the server's
+        prompt cache while the candidate is still talking. Reads the session only."""
+        return prefix_messages(
+            self.persona, self.rubric, self.question, self.level, self.session.turns, partial_text
+        )
+
     def should_interrupt(self, seconds_speaking: float, partial_text: str) -> bool:
         """For live front ends: whether this persona would cut the current answer off.
 
@@ -462,6 +480,10 @@ class InterviewEngine:
             self.session.turns,
             planned.probe,
         )
+        if lead and self.on_sentence is not None:
+            # Scripted, so it is said whatever the LLM does: say it while it thinks.
+            for sentence in SentenceSplitter().feed(lead + " "):
+                self.on_sentence(sentence)
         text, how, events = self._voice(
             messages,
             fallback=planned.probe.text,
@@ -593,6 +615,26 @@ class InterviewEngine:
         backoff on any fault; guard rejections are faults too, since a second sample
         is usually fine.
         """
+        self._spoken_early = []
+        self._early_open = True
+        text, how, events = self._voice_once(
+            messages, fallback=fallback, must_ask=must_ask, max_sentences=max_sentences
+        )
+        spoken = " ".join(self._spoken_early)
+        self._spoken_early = []
+        if spoken and not text.startswith(spoken):
+            # Said is said: a later rejection or repair keeps the early sentences first.
+            text = f"{spoken} {text}"
+        return text, how, events
+
+    def _voice_once(
+        self,
+        messages: list[ChatMessage],
+        *,
+        fallback: str,
+        must_ask: bool,
+        max_sentences: int,
+    ) -> tuple[str, str, list[InterviewerEvent]]:
         # A probe's scripted text is kept whole: it was written to stand on its own.
         scripted = fallback if must_ask else truncate_sentences(fallback, max_sentences)
         if self.chat is None:
@@ -603,6 +645,7 @@ class InterviewEngine:
         unreachable = 0
         for attempt in range(self.config.max_retries + 1):
             if attempt:
+                self._early_open = False
                 self._sleep(self.config.backoff_seconds * 2 ** (attempt - 1))
             try:
                 raw = self._collect(messages, must_ask=must_ask, max_sentences=max_sentences)
@@ -639,6 +682,7 @@ class InterviewEngine:
         assert self.chat is not None
         deadline = time.monotonic() + self.config.reply_timeout_seconds
         parts: list[str] = []
+        splitter = SentenceSplitter() if self.on_sentence is not None else None
         stream = self.chat.stream(
             messages,
             max_tokens=reply_token_budget(max_sentences),
@@ -650,11 +694,34 @@ class InterviewEngine:
             for delta in deltas:
                 parts.append(delta)
                 text = "".join(parts)
+                if splitter is not None:
+                    for sentence in splitter.feed(delta):
+                        self._maybe_say_early(sentence, must_ask, max_sentences)
                 if must_ask and "?" in text:
                     break  # the guard keeps text up to the first question anyway
                 if time.monotonic() > deadline:
                     raise BackendUnavailable("timed out while streaming")
         return "".join(parts)
+
+    def _maybe_say_early(self, sentence: str, must_ask: bool, max_sentences: int) -> None:
+        """Hand ``sentence`` to ``on_sentence`` if it is safe to say before the reply is
+        complete: a lead-in that the guard passes unchanged on its own, with room left in
+        the persona's budget for the question (which ends the stream, so it is never
+        early). A reply rejected later keeps it: the fallback follows it. Only the first
+        attempt speaks early, so a retry cannot repeat a lead-in."""
+        if self.on_sentence is None or sentence.endswith("?"):
+            return
+        if len(self._spoken_early) + (2 if must_ask else 1) > max_sentences:
+            return
+        if not self._early_open:
+            return
+        checked = guard_reply(
+            sentence, max_sentences=1, must_ask=False, secrets=self.question.model_answer
+        )
+        if checked.text != sentence or checked.problem is not None:
+            return
+        self._spoken_early.append(sentence)
+        self.on_sentence(sentence)
 
     # ------------------------------------------------------------------ recording
 

@@ -8,12 +8,15 @@ vLLM or Ollama fleet, or the embedded llama.cpp server. Every transport failure 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from urllib.parse import urlparse
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from interviewer.core.ports import ChatMessage
 from interviewer.errors import BackendUnavailable
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class OpenAIChatModel:
@@ -35,6 +38,11 @@ class OpenAIChatModel:
         )
         self._model = model
         self.base_url = base_url
+        self.prompt_cache_warmable = urlparse(base_url).hostname in LOOPBACK_HOSTS
+        """True for a server on this machine (the embedded llama.cpp, a local Ollama or
+        vLLM): sending prompt prefixes ahead costs nothing there and fills its prefix
+        cache. A remote API would bill every warm-up as input tokens, so it is not
+        warmed (see ``prompt_cache.PromptWarmer``)."""
 
     @property
     def model_name(self) -> str:
