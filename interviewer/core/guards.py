@@ -37,6 +37,12 @@ LECTURE = re.compile(
 and during the round the interviewer only asks. Questions may contain them ("how would
 you...?"), so only non-question sentences are checked."""
 
+SELF_INTRODUCTION = re.compile(
+    r"^(?:[Hh]i|[Hh]ello|[Hh]ey)?[,!.\s]*(?:I'?m|I am|[Mm]y name is|[Tt]his is)\s+"
+    r"[A-Z][a-z]+\b(?:[,.]|\s+and\b|\s+here\b)"
+)
+"""A sentence re-introducing the interviewer ("I'm Dana, Staff Infrastructure Engineer."):
+small models copy the greeting into every reply. The greeting itself is scripted."""
 ROLE_LABEL = re.compile(r"^\s*(?:\*\*)?[A-Z][\w .'-]{0,30}(?:\*\*)?\s*:\s+")
 MARKDOWN = re.compile(r"(\*\*|__|`+|^#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+)", re.MULTILINE)
 
@@ -125,6 +131,10 @@ def guard_reply(
     kept = [s for s in sentences if s.endswith("?") or not LECTURE.search(s)]
     if len(kept) < len(sentences):
         repaired = "dropped a sentence that explained instead of asked"
+    introductions = [s for s in kept if SELF_INTRODUCTION.match(s) and not s.endswith("?")]
+    if introductions:
+        kept = [s for s in kept if s not in introductions]
+        repaired = "dropped a repeated self-introduction"
     if must_ask:
         first_question = next((i for i, s in enumerate(kept) if s.endswith("?")), None)
         if first_question is None:

@@ -416,6 +416,10 @@ class PracticeScreen(Screen[None]):
 
     def _post_partial(self, text: str) -> None:
         self.post_message(self.LivePartial(text))
+        if self.round is not None:
+            # Sends the prompt with the answer so far to the LLM server ahead of time, so
+            # only the last words are left to prefill when the turn ends (bench latency).
+            self.round.prefill(text)
 
     def _post_status(self, status: TurnStatus) -> None:
         if status.capturing and not self.hands_free:
