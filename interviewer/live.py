@@ -65,7 +65,6 @@ class LiveRound:
             config=EngineConfig(round_seconds=round_minutes * 60),
             on_sentence=self._say_early,
         )
-        self.engine.session.llm_model = model_name_or_none(chat)
         self.last_line = ""
         self.speak_early = True
         """Latency: speak an LLM line's first sentences while the rest still streams."""
@@ -79,6 +78,8 @@ class LiveRound:
         return self.engine.finished
 
     def start(self) -> None:
+        # Asked here, in the worker: a remote endpoint answers over the network.
+        self.engine.session.llm_model = model_name_or_none(self.engine.chat)
         self.store.claim(self.session_id)
         with self._lock:
             self._handle(self.engine.start())
