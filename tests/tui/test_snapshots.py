@@ -38,7 +38,10 @@ async def answer_once(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     app.screen.started_at = time.monotonic()  # type: ignore[attr-defined]
     app.screen._tick()  # type: ignore[attr-defined]
-    app.screen.set_focus(None)
+    # The reply time shown is measured, so it differs run to run: show a fixed one.
+    screen = app.screen
+    screen.post_message(screen.Latency(0.4, 1.2))  # type: ignore[attr-defined]
+    screen.set_focus(None)
     await pilot.pause()
 
 
