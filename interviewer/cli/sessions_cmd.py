@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
     from interviewer.adapters.store.files import FileSessionStore
     from interviewer.cli.output import console
     from interviewer.errors import InterviewerError
+    from interviewer.evaluation import load_evaluation
     from interviewer.settings import load_settings
 
     store = FileSessionStore(load_settings().recordings_dir)
@@ -30,13 +31,8 @@ def run(args: argparse.Namespace) -> int:
         except InterviewerError as error:
             rows.append({"id": session_id, "error": error.message})
             continue
-        overall = None
-        evaluation = store.read_artifact(session_id, "evaluation.json")
-        if evaluation:
-            try:
-                overall = json.loads(evaluation).get("overall")
-            except ValueError:
-                overall = None
+        evaluation = load_evaluation(store, session_id)
+        overall = evaluation.overall if evaluation is not None else None
         rows.append(
             {
                 "id": session_id,

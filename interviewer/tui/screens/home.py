@@ -264,6 +264,7 @@ class SetupScreen(Screen[None]):
         """Record a few seconds with a live meter, then show what Whisper heard."""
         import numpy as np
 
+        from interviewer.adapters.audio.dsp import rms_dbfs
         from interviewer.core.ports import SAMPLE_RATE
         from interviewer.errors import InterviewerError
 
@@ -277,7 +278,7 @@ class SetupScreen(Screen[None]):
                 kept.append(block.samples)
                 heard += block.samples.size
                 if len(kept) % 3 == 0:
-                    self.post_message(self.MicTest(level_db=_dbfs(block.samples)))
+                    self.post_message(self.MicTest(level_db=rms_dbfs(block.samples)))
                 if heard >= self.MIC_TEST_SECONDS * SAMPLE_RATE:
                     break
             microphone.stop()
@@ -300,11 +301,3 @@ class SetupScreen(Screen[None]):
     @on(Button.Pressed, "#setup-back")
     def action_back(self) -> None:
         self.dismiss()
-
-
-def _dbfs(samples: object) -> float:
-    import numpy as np
-
-    values = np.asarray(samples, dtype=np.float64)
-    rms = float(np.sqrt(np.mean(np.square(values)))) if values.size else 0.0
-    return max(-60.0, 20 * float(np.log10(rms))) if rms > 0 else -60.0
