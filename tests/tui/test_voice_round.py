@@ -89,8 +89,14 @@ async def test_a_spoken_answer_is_transcribed_saved_and_probed(
         said = conversation_text(app)
         assert "durable queue" in said.lower() and "idempotency" in said.lower(), said
         assert PROBE in said
-        state = str(app.screen.query_one("#state", Label).render())
-        assert "LISTENING" in state or "Your turn" in state
+        # Hands-free waits for the interviewer's voice to finish, then listens again.
+        state = ""
+        for _ in range(100):
+            state = str(app.screen.query_one("#state", Label).render())
+            if "LISTENING" in state or "Your turn" in state:
+                break
+            await pilot.pause(0.05)
+        assert "LISTENING" in state or "Your turn" in state, state
         await pilot.press("ctrl+q")
     (session_file,) = (isolated_dirs / "recordings").glob("*/session.json")
     session = json.loads(session_file.read_text())
