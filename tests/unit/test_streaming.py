@@ -84,6 +84,29 @@ class ToneRecognizer:
         ]
 
 
+class FlakyRecognizer(ToneRecognizer):
+    """A ``ToneRecognizer`` that garbles one decode, the way greedy Whisper now and then
+    skips the start of its window or returns nothing for speech."""
+
+    def __init__(self, bad_decode: int, fault: str) -> None:
+        super().__init__()
+        self.bad_decode = bad_decode
+        self.fault = fault
+
+    def recognize(
+        self, audio: Samples, *, prompt: str | None = None, fallback: bool = True
+    ) -> list[RecognizedSegment]:
+        segments = super().recognize(audio, prompt=prompt, fallback=fallback)
+        if len(self.windows) != self.bad_decode:
+            return segments
+        if self.fault == "nothing":
+            return []
+        garbled = [w.model_copy(update={"word": "garbled"}) for s in segments for w in s.words]
+        if not garbled:
+            return segments
+        return [RecognizedSegment(garbled[0].start, garbled[-1].end, "garbled", garbled)]
+
+
 def feed_all(stream: StreamingTranscriber, audio: Samples, block_s: float = 0.1) -> list[str]:
     block = int(block_s * SAMPLE_RATE)
     partials = []
@@ -111,6 +134,20 @@ def test_a_long_answer_comes_back_whole_with_bounded_windows(pause_every: int) -
     assert len(partials) >= int(audio.size / SAMPLE_RATE) - 1
     assert max(recognizer.windows) <= 8.0 + 1.0 + 0.5
     assert "x" not in partials[-1].split()
+
+
+@pytest.mark.parametrize("fault", ["garbled", "nothing"])
+@pytest.mark.parametrize("pause_every", [4, 0])
+def test_one_bad_decode_loses_no_words(fault: str, pause_every: int) -> None:
+    """Text is committed only when two decodes agree, so one bad decode is outvoted."""
+    audio, expected = speech(40, pause_every)
+    for bad_decode in range(2, 16):
+        stream = StreamingTranscriber(
+            FlakyRecognizer(bad_decode, fault), commit_after=2.0, max_window=6.0
+        )
+        feed_all(stream, audio)
+        final = stream.finish()
+        assert [w.word for w in final.words] == [w.word for w in expected], bad_decode
 
 
 def test_partials_grow_and_committed_text_is_never_revised() -> None:

@@ -7,6 +7,12 @@ on. Instead, text that is settled is *committed*: segments that ended more than
 never decoded again, so each update decodes only a short trailing window, and ``finish()``
 decodes only what is not committed yet (or nothing, when only silence has arrived since
 the last update).
+
+A word is committed only when two decodes in a row agree on it (the LocalAgreement
+policy of Macháček et al., "Turning Whisper into Real-Time Transcription System", 2023).
+A single greedy decode now and then garbles or skips the start of its window; committed
+on its own, that text was final, and the words it lost never came back (seen: "When the
+payment worker crashes after charging the card" committed as "For a technology's").
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ FINISH_OVERLAP = 1.0
 as they are; only the audio after them is decoded again."""
 CONTEXT_CHARS = 200
 """How much committed text is passed on as prompt, so the next window continues it."""
+FORCE_COMMIT_FACTOR = 2.0
+"""When consecutive decodes keep disagreeing, settled words are committed anyway once the
+uncommitted window is this many times ``max_window``: it bounds the cost of each decode."""
 
 
 class SegmentRecognizer(Protocol):
@@ -194,26 +203,30 @@ class StreamingTranscriber:
             return
         end = buffer.size / SAMPLE_RATE
         settled_before = end - self.commit_after
-        commit_until = offset
-        index = 0
-        # Whole segments that ended well before the newest audio will not change.
-        while index < len(shifted) and shifted[index].end < settled_before:
-            self._committed_words += shifted[index].words
-            commit_until = shifted[index].end
-            index += 1
-        remaining = [w for s in shifted[index:] for w in s.words]
-        if end - commit_until > self.max_window:
-            # A long run without a pause: commit settled words inside the segment too.
-            settled = list(itertools.takewhile(lambda w: w.end < settled_before, remaining))
-            if settled:
-                self._committed_words += settled
-                commit_until = settled[-1].end
-                remaining = remaining[len(settled) :]
-        if not remaining and commit_until < settled_before:
-            commit_until = settled_before  # nothing said lately: skip the silence
+        previous = self._tentative
+        words = [w for s in shifted for w in s.words]
+        # Whole segments that ended well before the newest audio will not change...
+        candidates = 0
+        for segment in shifted:
+            if segment.end >= settled_before:
+                break
+            candidates += len(segment.words)
+        if end - offset > self.max_window:
+            # ...and in a long run without a pause, settled words inside a segment too.
+            candidates = sum(
+                1 for _ in itertools.takewhile(lambda w: w.end < settled_before, words)
+            )
+        forced = end - offset > FORCE_COMMIT_FACTOR * self.max_window
+        agreed = candidates if forced else min(candidates, _agreed_prefix(words, previous))
+        commit_until = words[agreed - 1].end if agreed else offset
+        remaining = words[agreed:]
+        if not remaining and not previous and commit_until < settled_before:
+            # Two decodes running heard nothing lately: skip the silence. (One empty
+            # decode is not enough: Whisper sometimes returns nothing for speech.)
+            commit_until = settled_before
         if commit_until > offset:
             next_start = remaining[0].start if remaining else settled_before
-            self._commit([], next_start, buffer.size, until=commit_until)
+            self._commit(words[:agreed], next_start, buffer.size, until=commit_until)
         self._tentative = remaining
 
     def _commit(
@@ -245,6 +258,20 @@ def _shift(segment: RecognizedSegment, offset: float) -> RecognizedSegment:
     return RecognizedSegment(
         start=segment.start + offset, end=segment.end + offset, text=segment.text, words=words
     )
+
+
+def _agreed_prefix(words: list[Word], previous: list[Word]) -> int:
+    """How many leading ``words`` the previous decode of the same window also heard."""
+    count = 0
+    for new, old in zip(words, previous, strict=False):
+        if _normalized(new.word) != _normalized(old.word):
+            break
+        count += 1
+    return count
+
+
+def _normalized(word: str) -> str:
+    return "".join(ch for ch in word.lower() if ch.isalnum())
 
 
 def _join(words: list[Word]) -> str:
