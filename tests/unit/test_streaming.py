@@ -88,23 +88,25 @@ class FlakyRecognizer(ToneRecognizer):
     """A ``ToneRecognizer`` that garbles one decode, the way greedy Whisper now and then
     skips the start of its window or returns nothing for speech."""
 
-    def __init__(self, bad_decode: int, fault: str) -> None:
+    def __init__(self, bad_decodes: set[int], fault: str) -> None:
         super().__init__()
-        self.bad_decode = bad_decode
+        self.bad_decodes = bad_decodes
         self.fault = fault
 
     def recognize(
         self, audio: Samples, *, prompt: str | None = None, fallback: bool = True
     ) -> list[RecognizedSegment]:
         segments = super().recognize(audio, prompt=prompt, fallback=fallback)
-        if len(self.windows) != self.bad_decode:
+        if len(self.windows) not in self.bad_decodes:
             return segments
         if self.fault == "nothing":
             return []
-        garbled = [w.model_copy(update={"word": "garbled"}) for s in segments for w in s.words]
+        # Each bad decode garbles in its own way (two windows rarely fail alike).
+        bad = f"garbled{len(self.windows)}"
+        garbled = [w.model_copy(update={"word": bad}) for s in segments for w in s.words]
         if not garbled:
             return segments
-        return [RecognizedSegment(garbled[0].start, garbled[-1].end, "garbled", garbled)]
+        return [RecognizedSegment(garbled[0].start, garbled[-1].end, bad, garbled)]
 
 
 def feed_all(stream: StreamingTranscriber, audio: Samples, block_s: float = 0.1) -> list[str]:
@@ -138,13 +140,14 @@ def test_a_long_answer_comes_back_whole_with_bounded_windows(pause_every: int) -
 
 @pytest.mark.parametrize("fault", ["garbled", "nothing"])
 @pytest.mark.parametrize("pause_every", [4, 0])
-def test_one_bad_decode_loses_no_words(fault: str, pause_every: int) -> None:
-    """Text is committed only when two decodes agree, so one bad decode is outvoted."""
+@pytest.mark.parametrize("bad_in_a_row", [1, 2])
+def test_bad_decodes_lose_no_words(fault: str, pause_every: int, bad_in_a_row: int) -> None:
+    """Text is committed only when two decodes agree, so a bad decode is outvoted; and
+    empty decodes of audio that is not quiet are not taken for silence."""
     audio, expected = speech(40, pause_every)
     for bad_decode in range(2, 16):
-        stream = StreamingTranscriber(
-            FlakyRecognizer(bad_decode, fault), commit_after=2.0, max_window=6.0
-        )
+        bad = set(range(bad_decode, bad_decode + bad_in_a_row))
+        stream = StreamingTranscriber(FlakyRecognizer(bad, fault), commit_after=2.0, max_window=6.0)
         feed_all(stream, audio)
         final = stream.finish()
         assert [w.word for w in final.words] == [w.word for w in expected], bad_decode

@@ -220,10 +220,14 @@ class StreamingTranscriber:
         agreed = candidates if forced else min(candidates, _agreed_prefix(words, previous))
         commit_until = words[agreed - 1].end if agreed else offset
         remaining = words[agreed:]
-        if not remaining and not previous and commit_until < settled_before:
-            # Two decodes running heard nothing lately: skip the silence. (One empty
-            # decode is not enough: Whisper sometimes returns nothing for speech.)
-            commit_until = settled_before
+        if not remaining and commit_until < settled_before:
+            # Nothing heard lately: skip the silence. But empty decodes of audio that is not
+            # quiet may be failed decodes of speech (the same window can fail again and
+            # again), so that audio is skipped only once the window has grown past the
+            # forced-commit bound with nothing heard in two decodes running.
+            skipped = buffer[int(commit_until * SAMPLE_RATE) : int(settled_before * SAMPLE_RATE)]
+            if _quiet(skipped) or (not previous and forced):
+                commit_until = settled_before
         if commit_until > offset:
             next_start = remaining[0].start if remaining else settled_before
             self._commit(words[:agreed], next_start, buffer.size, until=commit_until)

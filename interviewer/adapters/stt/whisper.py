@@ -33,6 +33,15 @@ CHUNK_SECONDS = 20.0
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 """faster-whisper's default fallback schedule, used for whole files."""
 
+STREAMING_TEMPERATURES = (0.0, 0.4)
+"""Streaming (``fallback=False``): greedy, and one re-decode at 0.4 only when the greedy
+text is a repetition loop. Measured on a 60 s answer: greedy decodes of a window that
+starts mid-sentence sometimes loop ("P99, and P99, and ...") to the token limit, which
+cost 2.2 s and yielded nothing, again and again for the same window."""
+STREAMING_TOKENS_PER_SECOND = 8.0
+"""Streaming token cap per second of audio (plus 12): fast speech is ~4-5 tokens a
+second, so this only cuts repetition loops short (a 3 s window: 36 tokens, not 224)."""
+
 ProgressFn = Callable[[float, float], None]
 """Called with (seconds transcribed, seconds total) as segments are decoded."""
 
@@ -149,9 +158,9 @@ class WhisperTranscriber:
     ) -> list[RecognizedSegment]:
         """Decode ``audio`` (16 kHz mono float32) into kept segments with word times.
 
-        ``fallback=False`` decodes once, greedily: no re-decoding at higher temperatures
-        when confidence is low, and one pass over each piece (see
-        ``_OnePassWhisperModel``). Streaming uses it to keep each update's cost bounded.
+        ``fallback=False`` keeps each decode's cost bounded, for streaming: greedy, with
+        one re-decode only for a repetition loop (``STREAMING_TEMPERATURES``), a token cap
+        by length, and one pass over each piece (see ``_OnePassWhisperModel``).
 
         Audio longer than ``CHUNK_SECONDS`` is cut at pauses and decoded piece by piece:
         with a glossary prompt, Whisper sometimes jumps its timestamps to the end of a
@@ -193,7 +202,7 @@ class WhisperTranscriber:
             initial_prompt=prompt if prompt is not None else self.default_prompt,
             hotwords=hotwords if hotwords is not None else self.default_hotwords,
             condition_on_previous_text=False,
-            temperature=TEMPERATURES if fallback else 0.0,
+            **(_BATCH_OPTIONS if fallback else _streaming_options(audio.size / SAMPLE_RATE)),
         )
         kept: list[RecognizedSegment] = []
         # The generator is lazy: the decoding happens here, in the caller's thread.
@@ -227,6 +236,19 @@ class WhisperTranscriber:
                 )
             )
         return kept
+
+
+_BATCH_OPTIONS: dict[str, Any] = {"temperature": TEMPERATURES}
+
+
+def _streaming_options(seconds: float) -> dict[str, Any]:
+    return {
+        "temperature": STREAMING_TEMPERATURES,
+        # Re-decode only for a repetition loop, not for low confidence: noisy speech is
+        # often unsure, and a second decode per update would double streaming's cost.
+        "log_prob_threshold": None,
+        "max_new_tokens": int(12 + STREAMING_TOKENS_PER_SECOND * seconds),
+    }
 
 
 def _shifted(segment: RecognizedSegment, offset: float) -> RecognizedSegment:
