@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from interviewer.adapters.llm.prepared import PreparedChat
 from interviewer.adapters.llm.prompt_cache import PromptWarmer, warmable
 from interviewer.adapters.store.files import FileSessionStore
 from interviewer.core.content import Level, Persona, Question, Rubric
@@ -55,12 +56,15 @@ class LiveRound:
         self.speaker = speaker
         self.on_event = on_event
         self.session_id = store.new_id(question.id)
+        # Replies are prepared ahead only on a local server: free, and the CPU is idle
+        # while the candidate is silent. A paid remote API would bill the guesses.
+        self._prepared = PreparedChat(chat) if chat is not None and warmable(chat) else None
         self.engine = InterviewEngine(
             persona=persona,
             rubric=rubric,
             question=question,
             level=level,
-            chat=chat,
+            chat=self._prepared or chat,
             session_id=self.session_id,
             config=EngineConfig(round_seconds=round_minutes * 60),
             on_sentence=self._say_early,
@@ -70,6 +74,8 @@ class LiveRound:
         """Latency: speak an LLM line's first sentences while the rest still streams."""
         self.warm_prompt = True
         """Latency: keep the LLM server's prompt cache warm with the round so far."""
+        self.prepare_replies = True
+        """Latency: generate the reply when the candidate pauses (``prepare_reply``)."""
         self._early: list[str] = []
         self._warmer = PromptWarmer(chat) if chat is not None and warmable(chat) else None
 
@@ -91,6 +97,35 @@ class LiveRound:
         capture thread while a reply is being generated."""
         if self.warm_prompt and self._warmer is not None and not self.engine.finished:
             self._warmer.warm(self.engine.prompt_prefix(partial_text))
+
+    def prepare_reply(self, text: str, duration: float) -> None:
+        """The candidate paused after saying ``text`` (the turn so far, ``duration``
+        seconds): their turn may be over. Generate the reply to it now, in the
+        background; if the turn ends with the same words, ``answer`` speaks it at once.
+        Returns at once; skipped while a reply is being generated."""
+        if not self.prepare_replies or self._prepared is None or self.engine.finished:
+            return
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            request = self.engine.next_request(text, duration=duration)
+        finally:
+            self._lock.release()
+        if request is None:
+            return
+        if self._warmer is not None:
+            self._warmer.cancel()  # the preparation warms the cache as it goes
+        self._prepared.prepare(request)
+
+    def cancel_prepared(self) -> None:
+        """The candidate went on talking: the prepared reply is stale."""
+        if self._prepared is not None:
+            self._prepared.cancel()
+
+    @property
+    def prepared_replies_used(self) -> int:
+        """How many replies came from ``prepare_reply`` (for benchmarks and tests)."""
+        return self._prepared.used if self._prepared is not None else 0
 
     def _say_early(self, sentence: str) -> None:
         if self.speak_early and self.speaker is not None:

@@ -32,6 +32,12 @@ BACKLOG_SECONDS = 0.25
 """Captured audio this far behind real time is a backlog: batched, not decoded per block."""
 StatusFn = Callable[[TurnStatus], None]
 """Called after each block with the endpointer's view (listening, pause, allowance)."""
+PauseFn = Callable[[str, float], None]
+"""Called with (the turn's text so far, seconds of audio) when the candidate pauses."""
+PREPARE_AFTER_PAUSE = 0.6
+"""A pause this long after speech may be the end of the turn: long enough to pass the
+gaps between sentences, short enough to leave the persona's patience (hands-free) or the
+reach for the talk key time to generate the reply (``LiveRound.prepare_reply``)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,8 @@ class VoiceTurn:
         on_partial: PartialFn | None = None,
         on_status: StatusFn | None = None,
         on_speech: Callable[[], None] | None = None,
+        on_pause: PauseFn | None = None,
+        on_resume: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = path
@@ -70,6 +78,12 @@ class VoiceTurn:
         self.on_status = on_status
         self.on_speech = on_speech
         """Called once, when the candidate is first heard speaking (barge-in)."""
+        self.on_pause = on_pause
+        """Called once per pause of ``PREPARE_AFTER_PAUSE`` after speech, with the text
+        the turn would have if it ended now (and only when that text is settled)."""
+        self.on_resume = on_resume
+        """Called when the candidate speaks again after ``on_pause``."""
+        self._paused_with: str | None = None
         self._heard = False
         self._partials = 0
         self.clock = clock
@@ -124,8 +138,28 @@ class VoiceTurn:
             self._heard = True
             if self.on_speech is not None:
                 self.on_speech()
+        self._watch_pause(status)
         if self.on_status is not None:
             self.on_status(status)
+
+    def _watch_pause(self, status: TurnStatus) -> None:
+        if status.speaking and self._paused_with is not None:
+            self._paused_with = None
+            if self.on_resume is not None:
+                self.on_resume()
+            return
+        if (
+            self.on_pause is None
+            or self._paused_with is not None
+            or not status.capturing
+            or status.speaking
+            or status.pause_seconds < PREPARE_AFTER_PAUSE
+        ):
+            return
+        text = self.streaming.settled_text()
+        if text:  # None: speech not decoded yet (the next block asks again)
+            self._paused_with = text
+            self.on_pause(text, self.streaming.audio_seconds)
 
     def _stream(self, block: AudioBlock) -> None:
         """Feed the live transcriber, batching a backlog.

@@ -296,6 +296,7 @@ class TurnTiming:
     wait_s: float
     """Last word -> end of capture (hands-free: the persona's patience)."""
     final_to_token_s: float | None
+    """A prepared reply's tokens were generated during the pause: 0 when all ready."""
     token_to_sentence_s: float | None
     sentence_to_audio_s: float | None
     total_s: float | None
@@ -306,6 +307,9 @@ class TurnTiming:
     load_avg: float | None
     """1-minute load average when the turn ended: other work on the machine slows every
     stage (the machine has 2 cores), so figures are only comparable at similar load."""
+    prepared: bool = False
+    """The reply was generated during the candidate's pause (``LiveRound.prepare_reply``)
+    and the turn ended with the words it was made for."""
 
 
 STAGES = (
@@ -476,7 +480,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _lever_names(levers: bool) -> list[str]:
-    return ["speak-first-sentence-early", "warm-prompt-cache"] if levers else []
+    names = ["speak-first-sentence-early", "warm-prompt-cache", "prepare-reply-in-pause"]
+    return names if levers else []
 
 
 def _new_round(
@@ -513,7 +518,7 @@ def persona_level(persona: Any) -> Any:
 
 def _set_levers(live: Any, levers: bool) -> None:
     """Switch the latency levers of ``LiveRound`` on or off (baseline runs)."""
-    for name in ("speak_early", "warm_prompt"):
+    for name in ("speak_early", "warm_prompt", "prepare_replies"):
         if hasattr(live, name):
             setattr(live, name, levers)
 
@@ -540,7 +545,18 @@ def _turn(
     source = PacedSource(answer.audio, answer.speech_end, tail)
     path = Path(tmp) / f"turn-{len(chat.requests)}-{time.monotonic_ns()}.wav"
     on_partial = live.prefill if levers and hasattr(live, "prefill") else None
-    turn = VoiceTurn(source, recognizer, path, endpoint, vad=vad, on_partial=on_partial)
+    prepare = levers and hasattr(live, "prepare_reply")
+    turn = VoiceTurn(
+        source,
+        recognizer,
+        path,
+        endpoint,
+        vad=vad,
+        on_partial=on_partial,
+        on_pause=live.prepare_reply if prepare else None,
+        on_resume=live.cancel_prepared if prepare else None,
+    )
+    prepared_before = getattr(live, "prepared_replies_used", 0)
     if not hands_free:
         turn.toggle_talk()
         source.on_speech_end = turn.toggle_talk
@@ -553,6 +569,14 @@ def _turn(
     voice.wait(60)
     # Replies only: prompt warm-ups (max_tokens=1) are not attempts.
     new = [r for r in chat.requests[requests_before:] if r.sent >= final_at and r.max_tokens > 1]
+    prepared = getattr(live, "prepared_replies_used", 0) > prepared_before
+    if prepared:
+        # The reply was generated during the pause (LiveRound.prepare_reply): its
+        # request went out before the final transcript.
+        ahead = [
+            r for r in chat.requests[requests_before:] if r.sent < final_at and r.max_tokens > 1
+        ]
+        new = ahead[-1:] + new
     reply = live.engine.session.turns[-1]
     llm = bool(new) and "scripted" not in (reply.note or "")
     request = new[0] if new else None
@@ -563,6 +587,8 @@ def _turn(
         return None if start is None or end is None else round(end - start, 3)
 
     token = request.first_token if request else None
+    if token is not None:
+        token = max(token, final_at)  # a prepared token is there the moment it is asked for
     return TurnTiming(
         mode=mode.value,
         answer=answer.name,
@@ -578,7 +604,11 @@ def _turn(
         token_to_sentence_s=gap(token, first_text),
         sentence_to_audio_s=gap(first_text, first_audio),
         total_s=gap(last_word, first_audio),
-        stream_sentence_s=gap(final_at, request.first_sentence if request else None),
+        stream_sentence_s=gap(
+            final_at,
+            max(request.first_sentence, final_at) if request and request.first_sentence else None,
+        ),
+        prepared=prepared,
         words=len(result.turn.text.split()),
         requests=len(new),
         load_avg=load_average(),
@@ -594,6 +624,7 @@ def _progress_line(number: int, total: int, t: TurnTiming) -> str:
         f"final {f(t.end_to_final_s)}  token {f(t.final_to_token_s)}  "
         f"sentence {f(t.token_to_sentence_s)}  audio {f(t.sentence_to_audio_s)}  "
         f"total {f(t.total_s)} s{'' if t.llm else ' (scripted)'}"
+        f"{' (prepared in the pause)' if t.prepared else ''}"
     )
 
 
@@ -623,6 +654,7 @@ def _summarize(timings: list[TurnTiming]) -> dict[str, Any]:
         out[mode.value.replace("-", "_")] = {
             "turns": len([t for t in timings if t.mode == mode.value]),
             "llm_turns": len(rows),
+            "prepared_in_pause": len([t for t in rows if t.prepared]),
             "llm_attempts_per_turn": round(
                 float(np.mean([t.requests for t in rows])) if rows else 0.0, 2
             ),
@@ -659,6 +691,11 @@ def render_markdown(figures: dict[str, Any]) -> str:
     lines.append(
         f"| total excluding the silence wait | {cell(ptt.get('total_s'))} | "
         f"{cell(hf.get('total_excluding_wait_s'))} |"
+    )
+    lines.append(
+        f"| replies generated during the pause (used as is) | "
+        f"{ptt.get('prepared_in_pause', 0)} of {ptt.get('llm_turns', 0)} | "
+        f"{hf.get('prepared_in_pause', 0)} of {hf.get('llm_turns', 0)} |"
     )
     launch = figures.get("launch", {})
     if launch:

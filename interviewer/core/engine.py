@@ -22,9 +22,10 @@ probe's scripted text: an LLM fault never stops the round.
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 import time
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -48,7 +49,7 @@ from interviewer.core.planning import (
     is_off_topic,
     match_facts,
 )
-from interviewer.core.ports import ChatMessage, ChatModel
+from interviewer.core.ports import ChatMessage, ChatModel, ChatRequest
 from interviewer.core.prompts import (
     candidate_question_messages,
     prefix_messages,
@@ -412,6 +413,36 @@ class InterviewEngine:
             self.persona, self.rubric, self.question, self.level, self.session.turns, partial_text
         )
 
+    def next_request(self, text: str, *, duration: float = 0.0) -> ChatRequest | None:
+        """The LLM request ``on_candidate_turn(text, duration=duration)`` would send
+        first, or None when that turn would not ask the LLM (a clarifying question, a
+        pass, the wrap-up, no LLM). Changes nothing here.
+
+        For preparing the reply while the candidate pauses: if the turn then ends with
+        the same words, the engine sends exactly this request (same probe, same prompt),
+        so a reply generated ahead is the reply. Worked out by running the turn on a copy
+        of this engine whose LLM records the request and stops, so the prediction cannot
+        drift from what the engine really does."""
+        if (
+            self.chat is None
+            or self.phase is Phase.ENDED
+            or time.monotonic() < self._llm_down_until
+        ):
+            return None
+        recorder = _RequestRecorder()
+        twin = copy.copy(self)
+        twin.session = self.session.model_copy(deep=True)
+        twin.found = set(self.found)
+        twin.asked = list(self.asked)
+        twin.chat = recorder
+        twin.on_sentence = None
+        twin._sleep = lambda _seconds: None
+        try:
+            twin.on_candidate_turn(text, duration=duration)
+        except _RequestRecorded:
+            return recorder.request
+        return None
+
     def should_interrupt(self, seconds_speaking: float, partial_text: str) -> bool:
         """For live front ends: whether this persona would cut the current answer off.
 
@@ -774,6 +805,27 @@ class InterviewEngine:
             note=note,
         )
         return Say(text, kind, probe_id, criterion_id, note, scripted)
+
+
+class _RequestRecorded(BaseException):
+    """Stops ``next_request``'s twin at its first LLM call. A BaseException, so the
+    engine's fault handling (``except Exception``: retry, then the scripted line) lets
+    it through."""
+
+
+class _RequestRecorder:
+    """A ``ChatModel`` that records the first request and stops the caller."""
+
+    model_name = "request-recorder"
+
+    def __init__(self) -> None:
+        self.request: ChatRequest | None = None
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.6
+    ) -> Iterator[str]:
+        self.request = ChatRequest(tuple(messages), max_tokens, temperature)
+        raise _RequestRecorded
 
 
 def _as_generator(stream: Iterable[str]) -> Generator[str, None, None]:

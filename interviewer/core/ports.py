@@ -65,6 +65,15 @@ class ChatMessage:
     content: str
 
 
+@dataclass(frozen=True)
+class ChatRequest:
+    """One ``ChatModel.stream`` call's arguments: what a prepared reply is keyed by."""
+
+    messages: tuple[ChatMessage, ...]
+    max_tokens: int
+    temperature: float
+
+
 @runtime_checkable
 class ChatModel(Protocol):
     """An LLM behind an OpenAI-compatible chat API (or a fake).

@@ -122,6 +122,14 @@ class StreamingTranscriber:
     def partial(self) -> Partial:
         return self._partial
 
+    def settled_text(self) -> str | None:
+        """What ``finish()`` would return now without decoding anything: the text so
+        far, when only silence came in since the last update; else None."""
+        buffer = self._audio()
+        if not _quiet(buffer[self._decoded_until :]):
+            return None
+        return _join(self._committed_words + self._tentative)
+
     def append(self, samples: Samples) -> None:
         """Add captured audio without decoding: ``finish`` (or the next ``feed``) covers
         it. For audio that arrives while the caller is catching up on a backlog."""
