@@ -17,9 +17,22 @@ from interviewer.adapters.llm.prompt_cache import PromptWarmer, warmable
 from interviewer.adapters.store.files import FileSessionStore
 from interviewer.core.content import Level, Persona, Question, Rubric
 from interviewer.core.engine import EngineConfig, InterviewEngine, InterviewerEvent, Say
-from interviewer.core.ports import ChatModel, Speaker
+from interviewer.core.ports import ChatModel, ChatRequest, Speaker
+from interviewer.core.prompts import words_added
 from interviewer.core.session import SessionStatus, Word
+from interviewer.core.session import Speaker as TurnSpeaker
 from interviewer.llm_runtime import model_name_or_none
+
+PREPARED_REPLY_MAX_NEW_WORDS = 25
+"""A reply prepared at a pause is still used when the candidate added up to this many
+words (about one sentence) and the planner, given all of them, chose the same probe: the
+follow-up is always chosen from everything said; only its wording may predate the last
+sentence. The session note of the line says so."""
+
+
+def _prepared_reply_fits(prepared: ChatRequest, asked: ChatRequest) -> bool:
+    added = words_added(prepared, asked)
+    return added is not None and added <= PREPARED_REPLY_MAX_NEW_WORDS
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,11 @@ class LiveRound:
         self.session_id = store.new_id(question.id)
         # Replies are prepared ahead only on a local server: free, and the CPU is idle
         # while the candidate is silent. A paid remote API would bill the guesses.
-        self._prepared = PreparedChat(chat) if chat is not None and warmable(chat) else None
+        self._prepared = (
+            PreparedChat(chat, fits=_prepared_reply_fits)
+            if chat is not None and warmable(chat)
+            else None
+        )
         self.engine = InterviewEngine(
             persona=persona,
             rubric=rubric,
@@ -95,14 +112,17 @@ class LiveRound:
         """Warm the LLM's prompt cache with the round so far plus the candidate's words
         (``VoiceTurn``'s ``on_partial``). Returns at once, takes no lock: safe from the
         capture thread while a reply is being generated."""
+        if self._prepared is not None and self._prepared.running:
+            return  # a reply is being generated: it warms the cache as it goes
         if self.warm_prompt and self._warmer is not None and not self.engine.finished:
             self._warmer.warm(self.engine.prompt_prefix(partial_text))
 
     def prepare_reply(self, text: str, duration: float) -> None:
         """The candidate paused after saying ``text`` (the turn so far, ``duration``
         seconds): their turn may be over. Generate the reply to it now, in the
-        background; if the turn ends with the same words, ``answer`` speaks it at once.
-        Returns at once; skipped while a reply is being generated."""
+        background; ``answer`` speaks it at once if the turn ends with the same words,
+        or with at most ``PREPARED_REPLY_MAX_NEW_WORDS`` more and the same probe chosen
+        for them. Returns at once; skipped while a reply is being generated."""
         if not self.prepare_replies or self._prepared is None or self.engine.finished:
             return
         if not self._lock.acquire(blocking=False):
@@ -127,6 +147,19 @@ class LiveRound:
         """How many replies came from ``prepare_reply`` (for benchmarks and tests)."""
         return self._prepared.used if self._prepared is not None else 0
 
+    def _note_prepared_reply(self) -> None:
+        """Say in the session when a reply was worded before the answer's last words."""
+        if self._prepared is None or self._prepared.last_used is None:
+            return
+        prepared, asked = self._prepared.last_used
+        self._prepared.last_used = None
+        added = words_added(prepared, asked) or 0
+        last = self.engine.session.turns[-1]
+        if last.speaker is TurnSpeaker.INTERVIEWER:
+            when = f"{added} words before the answer ended" if added else "in the pause"
+            last.note = f"{last.note}; worded {when}" if last.note else f"worded {when}"
+            self.store.save(self.engine.session)
+
     def _say_early(self, sentence: str) -> None:
         if self.speak_early and self.speaker is not None:
             self._early.append(sentence)
@@ -145,6 +178,8 @@ class LiveRound:
                     interrupted=turn.interrupted,
                 )
             )
+        self.cancel_prepared()  # one not asked for is stale now
+        self._note_prepared_reply()
         self.prefill()  # the reply just given, before the candidate's next words
 
     def repeat_last_line(self) -> None:
@@ -173,6 +208,7 @@ class LiveRound:
                 self.speaker.stop()
         if self._warmer is not None:
             self._warmer.close()
+        self.cancel_prepared()
         if not self.engine.finished:
             self.engine.session.status = SessionStatus.INTERRUPTED
         self.store.save(self.engine.session)

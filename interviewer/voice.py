@@ -34,10 +34,12 @@ StatusFn = Callable[[TurnStatus], None]
 """Called after each block with the endpointer's view (listening, pause, allowance)."""
 PauseFn = Callable[[str, float], None]
 """Called with (the turn's text so far, seconds of audio) when the candidate pauses."""
-PREPARE_AFTER_PAUSE = 0.6
-"""A pause this long after speech may be the end of the turn: long enough to pass the
-gaps between sentences, short enough to leave the persona's patience (hands-free) or the
-reach for the talk key time to generate the reply (``LiveRound.prepare_reply``)."""
+PREPARE_AFTER_PAUSE = 0.4
+"""A pause this long after speech may be the end of the turn, or the end of a sentence
+before the last one: either way ``on_pause`` fires, and ``LiveRound.prepare_reply``
+generates the reply during the silence (hands-free, the persona's patience of 3 s and
+more follows; with push-to-talk the key may come at once, and a reply prepared a
+sentence earlier can still be used)."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,6 @@ class VoiceTurn:
         on_status: StatusFn | None = None,
         on_speech: Callable[[], None] | None = None,
         on_pause: PauseFn | None = None,
-        on_resume: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = path
@@ -79,10 +80,8 @@ class VoiceTurn:
         self.on_speech = on_speech
         """Called once, when the candidate is first heard speaking (barge-in)."""
         self.on_pause = on_pause
-        """Called once per pause of ``PREPARE_AFTER_PAUSE`` after speech, with the text
+        """Called once per pause (``PREPARE_AFTER_PAUSE`` after speech) with the text
         the turn would have if it ended now (and only when that text is settled)."""
-        self.on_resume = on_resume
-        """Called when the candidate speaks again after ``on_pause``."""
         self._paused_with: str | None = None
         self._heard = False
         self._partials = 0
@@ -143,16 +142,13 @@ class VoiceTurn:
             self.on_status(status)
 
     def _watch_pause(self, status: TurnStatus) -> None:
-        if status.speaking and self._paused_with is not None:
-            self._paused_with = None
-            if self.on_resume is not None:
-                self.on_resume()
+        if status.speaking:
+            self._paused_with = None  # the next pause reports again
             return
         if (
             self.on_pause is None
             or self._paused_with is not None
             or not status.capturing
-            or status.speaking
             or status.pause_seconds < PREPARE_AFTER_PAUSE
         ):
             return

@@ -310,6 +310,8 @@ class TurnTiming:
     prepared: bool = False
     """The reply was generated during the candidate's pause (``LiveRound.prepare_reply``)
     and the turn ended with the words it was made for."""
+    preparations: int = 0
+    """Replies generated during pauses in this turn (the ones not used were stale)."""
 
 
 STAGES = (
@@ -554,7 +556,6 @@ def _turn(
         vad=vad,
         on_partial=on_partial,
         on_pause=live.prepare_reply if prepare else None,
-        on_resume=live.cancel_prepared if prepare else None,
     )
     prepared_before = getattr(live, "prepared_replies_used", 0)
     if not hands_free:
@@ -570,12 +571,10 @@ def _turn(
     # Replies only: prompt warm-ups (max_tokens=1) are not attempts.
     new = [r for r in chat.requests[requests_before:] if r.sent >= final_at and r.max_tokens > 1]
     prepared = getattr(live, "prepared_replies_used", 0) > prepared_before
+    # Replies generated during pauses (LiveRound.prepare_reply) went out before the
+    # final transcript; the last one is the reply when it was used.
+    ahead = [r for r in chat.requests[requests_before:] if r.sent < final_at and r.max_tokens > 1]
     if prepared:
-        # The reply was generated during the pause (LiveRound.prepare_reply): its
-        # request went out before the final transcript.
-        ahead = [
-            r for r in chat.requests[requests_before:] if r.sent < final_at and r.max_tokens > 1
-        ]
         new = ahead[-1:] + new
     reply = live.engine.session.turns[-1]
     llm = bool(new) and "scripted" not in (reply.note or "")
@@ -609,6 +608,7 @@ def _turn(
             max(request.first_sentence, final_at) if request and request.first_sentence else None,
         ),
         prepared=prepared,
+        preparations=len(ahead),
         words=len(result.turn.text.split()),
         requests=len(new),
         load_avg=load_average(),
@@ -655,6 +655,7 @@ def _summarize(timings: list[TurnTiming]) -> dict[str, Any]:
             "turns": len([t for t in timings if t.mode == mode.value]),
             "llm_turns": len(rows),
             "prepared_in_pause": len([t for t in rows if t.prepared]),
+            "preparations": sum(t.preparations for t in timings if t.mode == mode.value),
             "llm_attempts_per_turn": round(
                 float(np.mean([t.requests for t in rows])) if rows else 0.0, 2
             ),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from interviewer.core.content import Level, Persona, Probe, Question, Rubric, Tone
-from interviewer.core.ports import ChatMessage, Role
+from interviewer.core.ports import ChatMessage, ChatRequest, Role
 from interviewer.core.session import Speaker, Turn
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "probe_messages",
     "reply_token_budget",
     "system_prompt",
+    "words_added",
 ]
 
 TONE_STYLE: dict[Tone, str] = {
@@ -106,8 +107,11 @@ def history_messages(turns: Sequence[Turn]) -> list[ChatMessage]:
     return messages
 
 
+NOTE_OPENING = "\n\n[Interviewer's private note, not said aloud: "
+
+
 def _with_instruction(history: list[ChatMessage], instruction: str) -> list[ChatMessage]:
-    note = f"[Interviewer's private note, not said aloud: {instruction}]"
+    note = f"{NOTE_OPENING.lstrip()}{instruction}]"
     if history and history[-1].role == "user":
         last = history[-1]
         return [*history[:-1], ChatMessage("user", f"{last.content}\n\n{note}")]
@@ -187,6 +191,33 @@ def candidate_question_messages(
         ChatMessage("system", system_prompt(persona, rubric, question, level)),
         *_with_instruction(history_messages(turns), instruction),
     ]
+
+
+def words_added(earlier: ChatRequest, later: ChatRequest) -> int | None:
+    """How many words the candidate said after ``earlier`` was made, if ``later`` asks
+    the model for the same thing with only that appended: same round, same per-turn note
+    (so the same probe), same sampling. None when they differ in anything else.
+
+    A reply prepared for ``earlier`` still fits ``later`` when few words were added: the
+    planner chose the probe from everything said (the note is equal), and the model only
+    words it (see ``PreparedChat``)."""
+    if (earlier.max_tokens, earlier.temperature) != (later.max_tokens, later.temperature):
+        return None
+    if len(earlier.messages) != len(later.messages) or not earlier.messages:
+        return None
+    if earlier.messages[:-1] != later.messages[:-1]:
+        return None
+    first, last = earlier.messages[-1], later.messages[-1]
+    if first.role != "user" or last.role != "user":
+        return None
+    first_answer, _, first_note = first.content.rpartition(NOTE_OPENING)
+    last_answer, _, last_note = last.content.rpartition(NOTE_OPENING)
+    if first_note != last_note or not first_note:
+        return None
+    said, now = first_answer.split(), last_answer.split()
+    if now[: len(said)] != said:
+        return None  # changed, not extended (or clipped differently)
+    return len(now) - len(said)
 
 
 def reply_token_budget(max_sentences: int) -> int:

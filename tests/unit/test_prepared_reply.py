@@ -13,13 +13,16 @@ import pytest
 
 from interviewer import catalog
 from interviewer.adapters.llm.prepared import PreparedChat
+from interviewer.adapters.store.files import FileSessionStore
 from interviewer.adapters.stt.whisper import RecognizedSegment
 from interviewer.core.content import Level, Rubric
 from interviewer.core.endpointing import EndpointConfig, TurnMode
 from interviewer.core.engine import EngineConfig, InterviewEngine, Say
 from interviewer.core.ports import SAMPLE_RATE, AudioBlock, ChatMessage, ChatRequest, Samples
+from interviewer.core.prompts import words_added
 from interviewer.core.session import Word
 from interviewer.errors import BackendUnavailable
+from interviewer.live import PREPARED_REPLY_MAX_NEW_WORDS, LiveRound, SpokenTurn
 from interviewer.voice import PREPARE_AFTER_PAUSE, VoiceTurn
 from tests.fakes import ScriptedChat
 
@@ -252,9 +255,7 @@ class BurstRecognizer:
         return [RecognizedSegment(words[0].start, words[-1].end, text, words)]
 
 
-def test_a_pause_reports_the_settled_text_and_speech_after_it_reports_a_resume(
-    tmp_path: Path,
-) -> None:
+def test_each_pause_reports_the_settled_text_once(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
 
     def burst(seconds: float) -> Samples:
@@ -264,18 +265,91 @@ def test_a_pause_reports_the_settled_text_and_speech_after_it_reports_a_resume(
         return np.zeros(int(seconds * SAMPLE_RATE), np.float32)
 
     audio = np.concatenate([silence(0.5), burst(1.0), silence(2.0), burst(1.0), silence(4.0)])
-    events: list[tuple[str, str]] = []
+    paused: list[str] = []
     turn = VoiceTurn(
         ListSource(audio),
         BurstRecognizer(),
         tmp_path / "turn-00.wav",
         EndpointConfig(mode=TurnMode.HANDS_FREE, patience_seconds=3.0),
         vad=None,
-        on_pause=lambda text, seconds: events.append(("pause", text)),
-        on_resume=lambda: events.append(("resume", "")),
+        on_pause=lambda text, seconds: paused.append(text),
     )
     result = turn.run()
     assert PREPARE_AFTER_PAUSE < 2.0
-    assert events == [("pause", "one"), ("resume", ""), ("pause", "one two")]
+    assert paused == ["one", "one two"]
     # What the last pause reported is exactly the final transcript.
     assert result.turn.text == "one two"
+
+
+# --------------------------------------------------------------------------- the live round
+
+
+class LocalChat(RecordingChat):
+    """A local server as far as ``LiveRound`` can tell: preparing replies is free."""
+
+    prompt_cache_warmable = True
+
+
+def make_round(rubric: Rubric, chat: object, tmp_path: Path) -> LiveRound:
+    return LiveRound(
+        store=FileSessionStore(tmp_path),
+        persona=catalog.load_personas().get("staff-infra", "persona"),
+        rubric=rubric,
+        question=rubric.question("job-queue"),
+        level=Level.SENIOR,
+        chat=chat,  # type: ignore[arg-type]
+        speaker=None,
+        round_minutes=25,
+        on_event=lambda event: None,
+    )
+
+
+FILLER = " That is roughly how I would start on it."
+MORE_FAILURE_HANDLING = (
+    " If a worker dies its lease expires and the job is redelivered, and each charge has an"
+    " idempotency key."
+)
+"""Few words, but they evidence failure handling: the planner then probes elsewhere."""
+
+
+@pytest.mark.parametrize(
+    ("added", "used"),
+    [("", True), (FILLER, True), (MORE_FAILURE_HANDLING, False), (FILLER * 4, False)],
+    ids=["same words", "one more sentence", "a new probe", "too many words"],
+)
+def test_the_round_uses_a_prepared_reply_only_when_it_still_fits(
+    rubric: Rubric, tmp_path: Path, added: str, used: bool
+) -> None:
+    chat = LocalChat(["What happens when a worker dies mid-job?"] * 10)  # warm-ups take some
+    live = make_round(rubric, chat, tmp_path)
+    live.start()
+    live.prepare_reply(ANSWER, 20.0)
+    said = ANSWER + added
+    live.answer(SpokenTurn(text=said, duration=22.0))
+    assert live.prepared_replies_used == (1 if used else 0)
+    reply = live.engine.session.turns[-1]
+    assert reply.text == "What happens when a worker dies mid-job?"
+    if used:
+        assert "worded" in (reply.note or "")  # the review says it was prepared
+    else:
+        # The model was asked for the reply to what was finally said.
+        last_request = [c for c in chat.calls if c.max_tokens > 1][-1]
+        assert said.strip() in last_request.messages[-1].content
+    live.abandon()
+
+
+def test_words_added_needs_the_same_note_and_an_extended_answer(rubric: Rubric) -> None:
+    engine = make_engine(rubric, RecordingChat([]))
+    engine.start()
+    first = engine.next_request(ANSWER)
+    longer = engine.next_request(ANSWER + FILLER)
+    changed = engine.next_request(ANSWER.replace("queue", "log") + FILLER)
+    assert first is not None and longer is not None and changed is not None
+    assert words_added(first, first) == 0
+    assert words_added(first, longer) == len(FILLER.split())
+    assert words_added(first, changed) is None
+    assert words_added(longer, first) is None
+    assert len(MORE_FAILURE_HANDLING.split()) <= PREPARED_REPLY_MAX_NEW_WORDS
+    new_probe = engine.next_request(ANSWER + MORE_FAILURE_HANDLING)
+    assert new_probe is not None
+    assert words_added(first, new_probe) is None  # another probe: another note

@@ -7,17 +7,16 @@ reply is generated at the start of that silence, it is ready when the turn ends.
 
 ``PreparedChat`` wraps the real ``ChatModel``. ``prepare(request)`` runs one request in
 the background (``InterviewEngine.next_request`` says which). When the engine then asks
-for exactly that request, ``stream`` replays the prepared deltas, waiting for the ones
-still being generated; any other request goes to the real model, after the stale
-preparation is stopped (the local server runs one request at a time). A speculative
-reply is therefore only ever used when the engine would have sent the very same request:
-same words from the candidate, same probe, same prompt.
+for a request that the prepared one ``fits`` (by default: the very same request),
+``stream`` replays the prepared deltas, waiting for the ones still being generated; any
+other request goes to the real model, after the stale preparation is stopped (the local
+server runs one request at a time).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from interviewer.core.ports import ChatMessage, ChatModel, ChatRequest
 
@@ -37,8 +36,17 @@ class _Preparation:
 class PreparedChat:
     """``ChatModel`` that can run one request ahead of time. Safe from any thread."""
 
-    def __init__(self, inner: ChatModel) -> None:
+    def __init__(
+        self,
+        inner: ChatModel,
+        *,
+        fits: Callable[[ChatRequest, ChatRequest], bool] | None = None,
+    ) -> None:
         self.inner = inner
+        self.fits = fits or (lambda prepared, asked: prepared == asked)
+        """Whether a reply prepared for the first request may answer the second."""
+        self.last_used: tuple[ChatRequest, ChatRequest] | None = None
+        """(prepared, asked) of the last prepared reply replayed."""
         self.prompt_cache_warmable = bool(getattr(inner, "prompt_cache_warmable", False))
         self._lock = threading.Lock()
         self._current: _Preparation | None = None
@@ -50,6 +58,13 @@ class PreparedChat:
     @property
     def model_name(self) -> str:
         return self.inner.model_name
+
+    @property
+    def running(self) -> bool:
+        """A preparation is still being generated."""
+        with self._lock:
+            current = self._current
+        return current is not None and not current.done
 
     def prepare(self, request: ChatRequest) -> None:
         """Run ``request`` in the background; replaces (stops) any earlier one."""
@@ -79,11 +94,12 @@ class PreparedChat:
         request = ChatRequest(tuple(messages), max_tokens, temperature)
         with self._lock:
             preparation, self._current = self._current, None
-            if preparation is not None and preparation.request != request:
+            if preparation is not None and not self.fits(preparation.request, request):
                 self._stop(preparation)
                 preparation = None
             if preparation is not None:
                 self.used += 1
+                self.last_used = (preparation.request, request)
         if preparation is None:
             return self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
         return self._replay(preparation)
