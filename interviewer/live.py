@@ -138,7 +138,7 @@ class LiveRound:
         self._prepared.prepare(request)
 
     def cancel_prepared(self) -> None:
-        """The candidate went on talking: the prepared reply is stale."""
+        """Drop the prepared reply: stale once the turn was answered, or the round closes."""
         if self._prepared is not None:
             self._prepared.cancel()
 

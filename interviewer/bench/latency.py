@@ -693,10 +693,11 @@ def render_markdown(figures: dict[str, Any]) -> str:
         f"| total excluding the silence wait | {cell(ptt.get('total_s'))} | "
         f"{cell(hf.get('total_excluding_wait_s'))} |"
     )
+    modes = [figures.get(mode, {}) for mode in ("push_to_talk", "hands_free")]
     lines.append(
-        f"| replies generated during the pause (used as is) | "
-        f"{ptt.get('prepared_in_pause', 0)} of {ptt.get('llm_turns', 0)} | "
-        f"{hf.get('prepared_in_pause', 0)} of {hf.get('llm_turns', 0)} |"
+        "| replies prepared during a pause and used | "
+        + " | ".join(f"{m.get('prepared_in_pause', 0)} of {m.get('llm_turns', 0)}" for m in modes)
+        + " |"
     )
     launch = figures.get("launch", {})
     if launch:

@@ -108,6 +108,7 @@ def history_messages(turns: Sequence[Turn]) -> list[ChatMessage]:
 
 
 NOTE_OPENING = "\n\n[Interviewer's private note, not said aloud: "
+PROBE_INSTRUCTION = "Your next question must ask this, in your own words:"
 
 
 def _with_instruction(history: list[ChatMessage], instruction: str) -> list[ChatMessage]:
@@ -135,7 +136,7 @@ def probe_messages(
     cores). A 25-token note (the how-to moved into the system prompt) was measured and
     reverted: 4 of 15 replies then asked no question three attempts running."""
     instruction = (
-        f'Your next question must ask this, in your own words: "{probe.text}" '
+        f'{PROBE_INSTRUCTION} "{probe.text}" '
         f"{REACT[persona.tone]} {lead_in}At most {persona.max_reply_sentences} sentences, "
         f"ending with the question. Do not answer it."
     )
@@ -200,7 +201,8 @@ def words_added(earlier: ChatRequest, later: ChatRequest) -> int | None:
 
     A reply prepared for ``earlier`` still fits ``later`` when few words were added: the
     planner chose the probe from everything said (the note is equal), and the model only
-    words it (see ``PreparedChat``)."""
+    words it (see ``PreparedChat``). Other replies (to the candidate's own questions)
+    count as changed unless the words are the same."""
     if (earlier.max_tokens, earlier.temperature) != (later.max_tokens, later.temperature):
         return None
     if len(earlier.messages) != len(later.messages) or not earlier.messages:
@@ -214,6 +216,10 @@ def words_added(earlier: ChatRequest, later: ChatRequest) -> int | None:
     last_answer, _, last_note = last.content.rpartition(NOTE_OPENING)
     if first_note != last_note or not first_note:
         return None
+    if not first_note.startswith(PROBE_INSTRUCTION):
+        # Not a probe (say, a reply to the candidate's own question): that reply is
+        # about what was said, so it fits only the very same words.
+        return 0 if first_answer == last_answer else None
     said, now = first_answer.split(), last_answer.split()
     if now[: len(said)] != said:
         return None  # changed, not extended (or clipped differently)

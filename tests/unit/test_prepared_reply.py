@@ -353,3 +353,14 @@ def test_words_added_needs_the_same_note_and_an_extended_answer(rubric: Rubric) 
     new_probe = engine.next_request(ANSWER + MORE_FAILURE_HANDLING)
     assert new_probe is not None
     assert words_added(first, new_probe) is None  # another probe: another note
+
+
+def test_a_reply_to_the_candidates_own_question_fits_only_the_same_words() -> None:
+    note = "\n\n[Interviewer's private note, not said aloud: Answer briefly and honestly.]"
+
+    def asking(text: str) -> ChatRequest:
+        return ChatRequest((ChatMessage("user", text + note),), 96, 0.5)
+
+    team = asking("What is the team like?")
+    assert words_added(team, team) == 0
+    assert words_added(team, asking("What is the team like? And how is on-call?")) is None
