@@ -138,7 +138,8 @@ class LiveRound:
         self._prepared.prepare(request)
 
     def cancel_prepared(self) -> None:
-        """Drop the prepared reply: stale once the turn was answered, or the round closes."""
+        """Drop the prepared reply: the candidate went on talking (a new pause prepares
+        again), the turn was answered, or the round closes."""
         if self._prepared is not None:
             self._prepared.cancel()
 

@@ -20,7 +20,13 @@ from interviewer.adapters.audio.capture import TurnCapture
 from interviewer.adapters.audio.dsp import rms_dbfs
 from interviewer.adapters.audio.vad import SileroVad
 from interviewer.adapters.stt.streaming import Partial, SegmentRecognizer, StreamingTranscriber
-from interviewer.core.endpointing import EndpointConfig, Endpointer, EndReason, TurnStatus
+from interviewer.core.endpointing import (
+    EndpointConfig,
+    Endpointer,
+    EndReason,
+    TurnMode,
+    TurnStatus,
+)
 from interviewer.core.ports import SAMPLE_RATE, AudioBlock, AudioSource
 from interviewer.live import SpokenTurn
 
@@ -34,12 +40,14 @@ StatusFn = Callable[[TurnStatus], None]
 """Called after each block with the endpointer's view (listening, pause, allowance)."""
 PauseFn = Callable[[str, float], None]
 """Called with (the turn's text so far, seconds of audio) when the candidate pauses."""
-PREPARE_AFTER_PAUSE = 0.4
-"""A pause this long after speech may be the end of the turn, or the end of a sentence
-before the last one: either way ``on_pause`` fires, and ``LiveRound.prepare_reply``
-generates the reply during the silence (hands-free, the persona's patience of 3 s and
-more follows; with push-to-talk the key may come at once, and a reply prepared a
-sentence earlier can still be used)."""
+PREPARE_AFTER_PAUSE = {TurnMode.HANDS_FREE: 0.6, TurnMode.PUSH_TO_TALK: 1.5}
+"""A pause this long after speech may be the end of the turn (``on_pause``, which
+``LiveRound.prepare_reply`` uses to generate the reply during the silence). Hands-free,
+the persona's patience (3 s and more) follows, so 0.6 s passes most gaps between
+sentences and leaves time to generate. With push-to-talk the candidate usually presses
+the key right after the last word, and a reply prepared at a thinking pause that goes on
+is wasted: its prefill cannot be interrupted and holds up the real request if the turn
+ends soon after (seen: 7.6 s to the first token). So only a long pause counts there."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class VoiceTurn:
         on_status: StatusFn | None = None,
         on_speech: Callable[[], None] | None = None,
         on_pause: PauseFn | None = None,
+        on_resume: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = path
@@ -82,7 +91,10 @@ class VoiceTurn:
         self.on_pause = on_pause
         """Called once per pause (``PREPARE_AFTER_PAUSE`` after speech) with the text
         the turn would have if it ended now (and only when that text is settled)."""
+        self.on_resume = on_resume
+        """Called when the candidate speaks again after ``on_pause``."""
         self._paused_with: str | None = None
+        self._prepare_after = PREPARE_AFTER_PAUSE[endpoint.mode]
         self._heard = False
         self._partials = 0
         self.clock = clock
@@ -143,13 +155,16 @@ class VoiceTurn:
 
     def _watch_pause(self, status: TurnStatus) -> None:
         if status.speaking:
-            self._paused_with = None  # the next pause reports again
+            if self._paused_with is not None:
+                self._paused_with = None  # the next pause reports again
+                if self.on_resume is not None:
+                    self.on_resume()
             return
         if (
             self.on_pause is None
             or self._paused_with is not None
             or not status.capturing
-            or status.pause_seconds < PREPARE_AFTER_PAUSE
+            or status.pause_seconds < self._prepare_after
         ):
             return
         text = self.streaming.settled_text()

@@ -55,7 +55,14 @@ import soundfile
 from interviewer import catalog, locations
 from interviewer.adapters.audio.dsp import resample
 from interviewer.core.endpointing import EndpointConfig, TurnMode
-from interviewer.core.ports import SAMPLE_RATE, AudioBlock, ChatMessage, ChatModel, Samples
+from interviewer.core.ports import (
+    SAMPLE_RATE,
+    AudioBlock,
+    ChatMessage,
+    ChatModel,
+    ChatRequest,
+    Samples,
+)
 from interviewer.core.sentences import SentenceSplitter
 
 ANSWERS_DIR = locations.REPO_DIR / "tests" / "data" / "answers"
@@ -96,6 +103,7 @@ class Request:
     first_sentence: float | None = None
     done: float | None = None
     max_tokens: int = 0
+    asked: ChatRequest | None = None
 
 
 class TimedChat:
@@ -114,7 +122,11 @@ class TimedChat:
     def stream(
         self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.6
     ) -> Iterator[str]:
-        record = Request(sent=time.monotonic(), max_tokens=max_tokens)
+        record = Request(
+            sent=time.monotonic(),
+            max_tokens=max_tokens,
+            asked=ChatRequest(tuple(messages), max_tokens, temperature),
+        )
         self.requests.append(record)
         splitter = SentenceSplitter()
         deltas = iter(self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature))
@@ -312,6 +324,8 @@ class TurnTiming:
     and the turn ended with the words it was made for."""
     preparations: int = 0
     """Replies generated during pauses in this turn (the ones not used were stale)."""
+    prepared_fit: str = ""
+    """Why the last prepared reply was used or not (empty: none was prepared)."""
 
 
 STAGES = (
@@ -556,6 +570,7 @@ def _turn(
         vad=vad,
         on_partial=on_partial,
         on_pause=live.prepare_reply if prepare else None,
+        on_resume=live.cancel_prepared if prepare else None,
     )
     prepared_before = getattr(live, "prepared_replies_used", 0)
     if not hands_free:
@@ -574,6 +589,7 @@ def _turn(
     # Replies generated during pauses (LiveRound.prepare_reply) went out before the
     # final transcript; the last one is the reply when it was used.
     ahead = [r for r in chat.requests[requests_before:] if r.sent < final_at and r.max_tokens > 1]
+    prepared_fit = _prepared_fit(ahead[-1] if ahead else None, new[0] if new else None, prepared)
     if prepared:
         new = ahead[-1:] + new
     reply = live.engine.session.turns[-1]
@@ -609,10 +625,26 @@ def _turn(
         ),
         prepared=prepared,
         preparations=len(ahead),
+        prepared_fit=prepared_fit,
         words=len(result.turn.text.split()),
         requests=len(new),
         load_avg=load_average(),
     )
+
+
+def _prepared_fit(ahead: Request | None, asked: Request | None, used: bool) -> str:
+    from interviewer.core.prompts import words_added
+
+    if ahead is None or ahead.asked is None:
+        return ""
+    if used:
+        return "used"
+    if asked is None or asked.asked is None:
+        return "not used: no LLM request after the turn"
+    added = words_added(ahead.asked, asked.asked)
+    if added is None:
+        return "not used: another probe, or the answer changed"
+    return f"not used: {added} words added"
 
 
 def _progress_line(number: int, total: int, t: TurnTiming) -> str:

@@ -220,10 +220,21 @@ def words_added(earlier: ChatRequest, later: ChatRequest) -> int | None:
         # Not a probe (say, a reply to the candidate's own question): that reply is
         # about what was said, so it fits only the very same words.
         return 0 if first_answer == last_answer else None
-    said, now = first_answer.split(), last_answer.split()
-    if now[: len(said)] != said:
+    said, now = _plain_words(first_answer), _plain_words(last_answer)
+    # The final decode re-hears the last moments with what followed, so the last few
+    # words of the earlier text may come back changed ("expires." -> "expires, and").
+    kept = max(0, len(said) - REVISED_TAIL_WORDS)
+    if len(now) < len(said) or now[:kept] != said[:kept]:
         return None  # changed, not extended (or clipped differently)
     return len(now) - len(said)
+
+
+REVISED_TAIL_WORDS = 3
+"""Words at the end of an earlier transcript that a later one may have heard otherwise."""
+
+
+def _plain_words(text: str) -> list[str]:
+    return ["".join(ch for ch in word.lower() if ch.isalnum()) for word in text.split()]
 
 
 def reply_token_budget(max_sentences: int) -> int:

@@ -255,7 +255,9 @@ class BurstRecognizer:
         return [RecognizedSegment(words[0].start, words[-1].end, text, words)]
 
 
-def test_each_pause_reports_the_settled_text_once(tmp_path: Path) -> None:
+def test_each_pause_reports_the_settled_text_once_and_speech_after_it_a_resume(
+    tmp_path: Path,
+) -> None:
     rng = np.random.default_rng(3)
 
     def burst(seconds: float) -> Samples:
@@ -273,10 +275,11 @@ def test_each_pause_reports_the_settled_text_once(tmp_path: Path) -> None:
         EndpointConfig(mode=TurnMode.HANDS_FREE, patience_seconds=3.0),
         vad=None,
         on_pause=lambda text, seconds: paused.append(text),
+        on_resume=lambda: paused.append("(resumed)"),
     )
     result = turn.run()
-    assert PREPARE_AFTER_PAUSE < 2.0
-    assert paused == ["one", "one two"]
+    assert PREPARE_AFTER_PAUSE[TurnMode.HANDS_FREE] < 2.0
+    assert paused == ["one", "(resumed)", "one two"]
     # What the last pause reported is exactly the final transcript.
     assert result.turn.text == "one two"
 
@@ -349,6 +352,11 @@ def test_words_added_needs_the_same_note_and_an_extended_answer(rubric: Rubric) 
     assert words_added(first, longer) == len(FILLER.split())
     assert words_added(first, changed) is None
     assert words_added(longer, first) is None
+    # The last words may come back re-heard once the candidate went on.
+    assert ANSWER.endswith("returns a job id.")
+    revised = engine.next_request(ANSWER.removesuffix("a job id.") + "the job ID, and that is it.")
+    assert revised is not None
+    assert words_added(first, revised) == 4
     assert len(MORE_FAILURE_HANDLING.split()) <= PREPARED_REPLY_MAX_NEW_WORDS
     new_probe = engine.next_request(ANSWER + MORE_FAILURE_HANDLING)
     assert new_probe is not None

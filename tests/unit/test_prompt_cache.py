@@ -68,3 +68,17 @@ def test_only_local_servers_are_warmed() -> None:
     assert warmable(OpenAIChatModel("http://127.0.0.1:8080/v1", model="m"))
     assert not warmable(OpenAIChatModel("https://api.openai.com/v1", api_key="k", model="m"))
     assert not warmable(ScriptedChat([]))
+
+
+def test_a_prefix_waits_to_settle_so_a_prepared_reply_can_cancel_it() -> None:
+    """The partial that comes with a pause is followed at once by the reply being
+    prepared; its warm-up must not reach the server first."""
+    chat = RecordingChat()
+    warmer = PromptWarmer(chat, min_interval=0.0, settle_seconds=0.5)
+    warmer.warm(prefix("the answer so far"))
+    warmer.cancel()  # what prepare_reply does, moments later
+    assert warmer.wait_idle(5)
+    warmer.warm(prefix("later words"))
+    assert warmer.wait_idle(5)
+    warmer.close()
+    assert [r[0][-1].content for r in chat.requests] == ["later words"]

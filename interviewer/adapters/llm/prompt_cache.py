@@ -29,8 +29,16 @@ def warmable(chat: object) -> bool:
 class PromptWarmer:
     """Sends the newest prompt prefix ahead, in the background. Safe from any thread."""
 
-    def __init__(self, chat: ChatModel, *, min_interval: float = 2.0) -> None:
+    def __init__(
+        self, chat: ChatModel, *, min_interval: float = 2.0, settle_seconds: float = 0.25
+    ) -> None:
         self.chat = chat
+        self.settle_seconds = settle_seconds
+        """A prefix is sent only once it has been the newest for this long. The partial
+        that comes with a pause is often followed at once by the reply itself being
+        prepared (``LiveRound.prepare_reply``), which cancels it: a warm-up already sent
+        would hold the server (a prefill cannot be interrupted) while the reply waits."""
+        self._updated_at = float("-inf")
         self.min_interval = min_interval
         """Seconds between warm requests, at least; and at least twice what the last
         one took, so warming keeps the server busy at most a third of the time.
@@ -56,6 +64,7 @@ class PromptWarmer:
             if self._closed:
                 return
             self._pending = list(messages)
+            self._updated_at = time.monotonic()
             self._wake.notify_all()
 
     def cancel(self) -> None:
@@ -78,15 +87,18 @@ class PromptWarmer:
     def _interval(self) -> float:
         return max(self.min_interval, 2 * self._last_cost)
 
+    def _wait_left(self) -> float:
+        now = time.monotonic()
+        return max(
+            self._last_sent + self._interval() - now, self._updated_at + self.settle_seconds - now
+        )
+
     def _loop(self) -> None:
         while True:
             with self._wake:
                 self._wake.wait_for(lambda: self._pending is not None or self._closed)
                 # Newer prefixes replace the pending one while the interval runs out.
-                while (
-                    not self._closed
-                    and (rest := self._last_sent + self._interval() - time.monotonic()) > 0
-                ):
+                while not self._closed and (rest := self._wait_left()) > 0:
                     self._wake.wait(rest)
                 if self._closed:
                     return

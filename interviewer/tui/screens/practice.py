@@ -368,6 +368,7 @@ class PracticeScreen(Screen[None]):
                 on_speech=live.stop_speaking,
                 # A pause may end the turn: the reply is generated during it.
                 on_pause=live.prepare_reply,
+                on_resume=live.cancel_prepared,
             )
             self.current_turn = turn
             self._set_state("listening", "")
