@@ -156,7 +156,7 @@ class LiveRound:
         self._prepared.last_used = None
         added = words_added(prepared, asked) or 0
         last = self.engine.session.turns[-1]
-        if last.speaker is TurnSpeaker.INTERVIEWER:
+        if last.speaker is TurnSpeaker.INTERVIEWER and "scripted" not in (last.note or ""):
             when = f"{added} words before the answer ended" if added else "in the pause"
             last.note = f"{last.note}; worded {when}" if last.note else f"worded {when}"
             self.store.save(self.engine.session)

@@ -341,7 +341,9 @@ STAGES = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--turns", type=int, default=10, help="push-to-talk turns (default 10)")
+    parser.add_argument(
+        "--turns", type=int, default=10, help="push-to-talk turns (default 10; 0: skip)"
+    )
     parser.add_argument(
         "--hands-free-turns", type=int, default=10, help="hands-free turns (default 10; 0: skip)"
     )
@@ -406,10 +408,11 @@ def run(args: argparse.Namespace) -> int:
                 audio = speak(text)
                 answers[name] = Answer(name, text, audio, audio.size)
     spoken = [answers[name] for name, _ in plan]
-    progress.print(
-        f"{len(spoken)} turns, answers {min(a.seconds for a in spoken):.0f}-"
-        f"{max(a.seconds for a in spoken):.0f} s of speech"
-    )
+    if spoken:
+        progress.print(
+            f"{len(spoken)} turns, answers {min(a.seconds for a in spoken):.0f}-"
+            f"{max(a.seconds for a in spoken):.0f} s of speech"
+        )
 
     with progress.status("loading Whisper, Silero VAD, Piper and the LLM server"):
         recognizer = WhisperTranscriber.from_settings(settings.stt, glossary=rubric.glossary)

@@ -372,3 +372,31 @@ def test_a_reply_to_the_candidates_own_question_fits_only_the_same_words() -> No
     team = asking("What is the team like?")
     assert words_added(team, team) == 0
     assert words_added(team, asking("What is the team like? And how is on-call?")) is None
+
+
+def test_a_prepared_reply_the_guard_rejects_is_retried_and_not_credited(
+    rubric: Rubric, tmp_path: Path
+) -> None:
+    # Warm-ups (max_tokens=1) also read replies: give them their own.
+    class Local(LocalChat):
+        def stream(
+            self,
+            messages: Sequence[ChatMessage],
+            *,
+            max_tokens: int = 256,
+            temperature: float = 0.6,
+        ) -> Iterator[str]:
+            if max_tokens == 1:
+                return iter(["."])
+            return super().stream(messages, max_tokens=max_tokens, temperature=temperature)
+
+    chat = Local(["Queues are a fine start.", "What happens when a worker dies mid-job?"])
+    live = make_round(rubric, chat, tmp_path)
+    live.start()
+    live.prepare_reply(ANSWER, 20.0)
+    live.answer(SpokenTurn(text=ANSWER, duration=22.0))
+    reply = live.engine.session.turns[-1]
+    assert reply.text == "What happens when a worker dies mid-job?"  # the retry's
+    assert live.prepared_replies_used == 1
+    assert "worded" not in (reply.note or "")
+    live.abandon()

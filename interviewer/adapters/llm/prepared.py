@@ -46,7 +46,7 @@ class PreparedChat:
         self.fits = fits or (lambda prepared, asked: prepared == asked)
         """Whether a reply prepared for the first request may answer the second."""
         self.last_used: tuple[ChatRequest, ChatRequest] | None = None
-        """(prepared, asked) of the last prepared reply replayed."""
+        """(prepared, asked) when the latest request was answered by a prepared reply."""
         self.prompt_cache_warmable = bool(getattr(inner, "prompt_cache_warmable", False))
         self._lock = threading.Lock()
         self._current: _Preparation | None = None
@@ -101,6 +101,7 @@ class PreparedChat:
                 self.used += 1
                 self.last_used = (preparation.request, request)
         if preparation is None:
+            self.last_used = None  # a retry after a rejected prepared reply, say
             return self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
         return self._replay(preparation)
 
