@@ -63,6 +63,7 @@ from interviewer.core.ports import (
     ChatRequest,
     Samples,
 )
+from interviewer.core.prompts import words_added
 from interviewer.core.sentences import SentenceSplitter
 
 ANSWERS_DIR = locations.REPO_DIR / "tests" / "data" / "answers"
@@ -321,7 +322,7 @@ class TurnTiming:
     stage (the machine has 2 cores), so figures are only comparable at similar load."""
     prepared: bool = False
     """The reply was generated during the candidate's pause (``LiveRound.prepare_reply``)
-    and the turn ended with the words it was made for."""
+    and still fitted the words the turn ended with."""
     preparations: int = 0
     """Replies generated during pauses in this turn (the ones not used were stale)."""
     prepared_fit: str = ""
@@ -636,8 +637,6 @@ def _turn(
 
 
 def _prepared_fit(ahead: Request | None, asked: Request | None, used: bool) -> str:
-    from interviewer.core.prompts import words_added
-
     if ahead is None or ahead.asked is None:
         return ""
     if used:

@@ -423,11 +423,7 @@ class InterviewEngine:
         so a reply generated ahead is the reply. Worked out by running the turn on a copy
         of this engine whose LLM records the request and stops, so the prediction cannot
         drift from what the engine really does."""
-        if (
-            self.chat is None
-            or self.phase is Phase.ENDED
-            or time.monotonic() < self._llm_down_until
-        ):
+        if self.chat is None:  # the twin gets a recorder for a chat: it must have one
             return None
         recorder = _RequestRecorder()
         twin = copy.copy(self)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from interviewer.core.content import Level, Persona, Probe, Question, Rubric, Tone
+from interviewer.core.glossary import normalize_for_matching
 from interviewer.core.ports import ChatMessage, ChatRequest, Role
 from interviewer.core.session import Speaker, Turn
 
@@ -112,11 +113,11 @@ PROBE_INSTRUCTION = "Your next question must ask this, in your own words:"
 
 
 def _with_instruction(history: list[ChatMessage], instruction: str) -> list[ChatMessage]:
-    note = f"{NOTE_OPENING.lstrip()}{instruction}]"
+    note = f"{NOTE_OPENING}{instruction}]"
     if history and history[-1].role == "user":
         last = history[-1]
-        return [*history[:-1], ChatMessage("user", f"{last.content}\n\n{note}")]
-    return [*history, ChatMessage("user", note)]
+        return [*history[:-1], ChatMessage("user", f"{last.content}{note}")]
+    return [*history, ChatMessage("user", note.lstrip())]
 
 
 def probe_messages(
@@ -220,7 +221,8 @@ def words_added(earlier: ChatRequest, later: ChatRequest) -> int | None:
         # Not a probe (say, a reply to the candidate's own question): that reply is
         # about what was said, so it fits only the very same words.
         return 0 if first_answer == last_answer else None
-    said, now = _plain_words(first_answer), _plain_words(last_answer)
+    said = normalize_for_matching(first_answer).split()
+    now = normalize_for_matching(last_answer).split()
     # The final decode re-hears the last moments with what followed, so the last few
     # words of the earlier text may come back changed ("expires." -> "expires, and").
     kept = max(0, len(said) - REVISED_TAIL_WORDS)
@@ -231,10 +233,6 @@ def words_added(earlier: ChatRequest, later: ChatRequest) -> int | None:
 
 REVISED_TAIL_WORDS = 3
 """Words at the end of an earlier transcript that a later one may have heard otherwise."""
-
-
-def _plain_words(text: str) -> list[str]:
-    return ["".join(ch for ch in word.lower() if ch.isalnum()) for word in text.split()]
 
 
 def reply_token_budget(max_sentences: int) -> int:

@@ -25,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from interviewer.adapters.stt.whisper import RecognizedSegment
+from interviewer.core.glossary import normalize_for_matching
 from interviewer.core.ports import SAMPLE_RATE, Samples, Transcript
 from interviewer.core.session import Word
 
@@ -276,14 +277,10 @@ def _agreed_prefix(words: list[Word], previous: list[Word]) -> int:
     """How many leading ``words`` the previous decode of the same window also heard."""
     count = 0
     for new, old in zip(words, previous, strict=False):
-        if _normalized(new.word) != _normalized(old.word):
+        if normalize_for_matching(new.word) != normalize_for_matching(old.word):
             break
         count += 1
     return count
-
-
-def _normalized(word: str) -> str:
-    return "".join(ch for ch in word.lower() if ch.isalnum())
 
 
 def _join(words: list[Word]) -> str:
