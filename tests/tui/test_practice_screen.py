@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -43,6 +44,20 @@ async def settle(app: InterviewerApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def wait_for_conversation(
+    app: InterviewerApp, pilot: Pilot[int], text: str, timeout: float = 10.0
+) -> str:
+    """The conversation once it shows ``text`` (or after ``timeout``). The round's worker
+    posts its lines from another thread; on a loaded machine they can land a few event
+    loop cycles after the worker is done (seen once on a fresh clone)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    said = conversation_text(app)
+    while text not in said and asyncio.get_running_loop().time() < deadline:
+        await pilot.pause(0.05)
+        said = conversation_text(app)
+    return said
+
+
 async def type_answer(app: InterviewerApp, pilot: Pilot[int], text: str) -> None:
     typed = app.screen.query_one("#typed-answer", Input)
     typed.focus()
@@ -64,7 +79,7 @@ async def test_question_appears_when_backends_are_ready(isolated_dirs: Path) -> 
     async with app.run_test() as pilot:
         await settle(app, pilot)
         assert app.screen.query_one("#question", Static).display
-        said = conversation_text(app)
+        said = await wait_for_conversation(app, pilot, "Design a job queue.")
         assert "Design a job queue." in said and "Tess" in said
         assert "Your turn" in str(app.screen.query_one("#state", Label).render())
         await pilot.press("ctrl+q")
