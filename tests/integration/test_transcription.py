@@ -121,6 +121,32 @@ def test_silence_and_noise_give_no_text(transcriber: Any) -> None:
         assert stream.finish().text == ""
 
 
+def test_a_streaming_decode_hears_the_end_of_speech_and_invents_nothing_after_it(
+    speak: Any, transcriber: Any
+) -> None:
+    """Streaming decodes run the encoder on the audio plus a few seconds of silence, not a
+    whole 30 s window. Cut too short, Whisper looped or dropped the last words, or made
+    up a "Please." after them: the words must end where the speech does."""
+    speech = speak(SENTENCE)
+    for lead, tail in ((0.2, 0.3), (1.0, 2.0), (0.5, 6.0)):
+        audio = np.concatenate(
+            [
+                np.zeros(int(lead * SAMPLE_RATE), np.float32),
+                speech,
+                np.zeros(int(tail * SAMPLE_RATE), np.float32),
+            ]
+        )
+        segments = transcriber.recognize(audio, fallback=False)
+        words = [w for segment in segments for w in segment.words]
+        heard = normalize_for_matching(" ".join(w.word for w in words)).split()
+        missing = [w for w in KEY_WORDS if w not in heard]
+        assert len(missing) <= 1, f"heard {heard} (lead {lead} s, tail {tail} s)"
+        assert heard[-1] == "queue", f"heard {heard} (lead {lead} s, tail {tail} s)"
+        speech_end = lead + speech.size / SAMPLE_RATE
+        assert words[-1].end <= speech_end + 0.5
+        assert_sane_timestamps(words, audio.size / SAMPLE_RATE)
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "interviewer", "transcribe", *args],
