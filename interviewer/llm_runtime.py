@@ -73,6 +73,7 @@ def open_llm(
     base_url = server.start(on_wait=on_wait)
     try:
         chat = OpenAIChatModel(base_url, model=MODEL_ALIAS, timeout=timeout)
+        chat.cpu_gate = server.paused
     except BaseException:
         server.stop()
         raise

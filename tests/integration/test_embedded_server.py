@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -126,3 +127,54 @@ def test_ctrl_c_of_the_app_stops_the_server() -> None:
     app.wait(timeout=15)
     assert wait_until_gone(server_pid)
     assert server_pids() == []
+
+
+def process_state(pid: int) -> str:
+    """The kernel's one-letter state: T = stopped, S/R = sleeping/running."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rindex(")") + 2]
+
+
+@pytest.mark.models
+@pytest.mark.llm
+def test_paused_stops_the_server_while_held_and_it_answers_after() -> None:
+    """Speech decodes hold ``paused``: the server waits (SIGSTOP), nested holders are
+    counted, and a request sent while it is stopped is answered once it goes on."""
+    with open_llm(load_settings().llm) as runtime:
+        server = runtime.server
+        assert server is not None and server.pid is not None
+        assert runtime.chat.cpu_gate is not None
+        with runtime.chat.cpu_gate():
+            assert process_state(server.pid) == "T"
+            with server.paused():
+                assert process_state(server.pid) == "T"
+            assert process_state(server.pid) == "T"  # the outer holder still holds it
+        assert process_state(server.pid) != "T"
+        with server.paused():
+            pending: list[str] = []
+            thread = threading.Thread(
+                target=lambda: pending.append(
+                    runtime.chat.complete(
+                        [ChatMessage("user", "What is 2 + 2? Answer with one digit.")],
+                        max_tokens=4,
+                    )
+                )
+            )
+            thread.start()
+            time.sleep(0.5)
+            assert pending == []  # nothing runs while it is stopped
+        thread.join(timeout=60)
+        assert pending and "4" in pending[0]
+
+
+@pytest.mark.models
+@pytest.mark.llm
+def test_a_paused_server_still_stops_with_the_app() -> None:
+    with open_llm(load_settings().llm) as runtime:
+        server = runtime.server
+        assert server is not None and server.pid is not None
+        pid = server.pid
+        gate = server.paused()
+        gate.__enter__()  # the app closes mid-decode
+        assert process_state(pid) == "T"
+    assert wait_until_gone(pid)

@@ -7,7 +7,8 @@ vLLM or Ollama fleet, or the embedded llama.cpp server. Every transport failure 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from urllib.parse import urlparse
 
 import openai
@@ -17,6 +18,9 @@ from interviewer.core.ports import ChatMessage
 from interviewer.errors import BackendUnavailable
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+CpuGate = Callable[[], AbstractContextManager[None]]
+"""A context manager factory: while one is held, the LLM server's work waits."""
 
 
 class OpenAIChatModel:
@@ -43,6 +47,9 @@ class OpenAIChatModel:
         vLLM): sending prompt prefixes ahead costs nothing there and fills its prefix
         cache. A remote API would bill every warm-up as input tokens, so it is not
         warmed (see ``prompt_cache.PromptWarmer``)."""
+        self.cpu_gate: CpuGate | None = None
+        """Set for the embedded server (``EmbeddedServer.paused``): holding it stops the
+        server's background work while speech is decoded on the same cores."""
 
     @property
     def model_name(self) -> str:
