@@ -191,9 +191,13 @@ def test_finish_mid_speech_decodes_only_the_tail() -> None:
     audio, expected = speech(40)
     cut = int((expected[-1].start + 0.1) * SAMPLE_RATE)  # inside the last word
     recognizer = ToneRecognizer()
-    stream = StreamingTranscriber(recognizer, max_window=8.0)
+    # Updates every 1.0 s leave speech after the last one at this cut (every 0.7 s the
+    # cut falls right on an update, and finish has nothing left to decode).
+    stream = StreamingTranscriber(recognizer, max_window=8.0, partial_every=1.0)
     feed_all(stream, audio[:cut])
+    decodes = stream.decodes
     final = stream.finish()
+    assert stream.decodes == decodes + 1
     assert recognizer.windows[-1] <= 2.5
     assert [w.word for w in final.words] == [w.word for w in expected[:-1]] + ["x"]
 

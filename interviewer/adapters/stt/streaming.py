@@ -39,6 +39,10 @@ FINISH_OVERLAP = 1.0
 as they are; only the audio after them is decoded again."""
 CONTEXT_CHARS = 200
 """How much committed text is passed on as prompt, so the next window continues it."""
+PARTIAL_EVERY = 0.7
+"""Seconds of new audio between updates while the candidate speaks. The next update is
+due this long after the last one *started*, and decodes take 0.1-0.5 s, so with 1.0 the
+wall time between partials was 1.15 s at p95 on a 60 s answer; with 0.7, 0.99 s."""
 FORCE_COMMIT_FACTOR = 2.0
 """When consecutive decodes keep disagreeing, settled words are committed anyway once the
 uncommitted window is this many times ``max_window``: it bounds the cost of each decode."""
@@ -88,7 +92,7 @@ class StreamingTranscriber:
         transcriber: SegmentRecognizer,
         *,
         prompt: str | None = None,
-        partial_every: float = 1.0,
+        partial_every: float = PARTIAL_EVERY,
         commit_after: float = 2.0,
         max_window: float = 10.0,
         on_partial: Callable[[Partial], None] | None = None,
