@@ -91,6 +91,26 @@ def test_say_returns_before_speech_ends(gated: tuple[VoiceSpeaker, GatedOutput])
     assert not speaker.wait(0.05)
 
 
+def test_a_prefetched_sentence_is_said_without_synthesizing_it_again(
+    gated: tuple[VoiceSpeaker, GatedOutput],
+) -> None:
+    """The planned line is synthesized while the candidate speaks; when it is said, its
+    first sentence's audio is there already, and the rest is synthesized as usual."""
+    speaker, output = gated
+    synthesizer = speaker.synthesizer
+    assert isinstance(synthesizer, LabelSynthesizer)
+    speaker.prefetch("A worker dies mid-job. What happens to the job?")
+    wait_until(lambda: synthesizer.texts == ["A worker dies mid-job."])
+    output.release.set()
+    speaker.say("A worker dies mid-job. What happens to the job?")
+    assert speaker.wait(10)
+    assert output.finished == ["A worker dies mid-job.", "What happens to the job?"]
+    assert synthesizer.texts == ["A worker dies mid-job.", "What happens to the job?"]
+    speaker.say("A worker dies mid-job.")  # used once: said again, synthesized again
+    assert speaker.wait(10)
+    assert synthesizer.texts.count("A worker dies mid-job.") == 2
+
+
 def test_stop_cuts_playback_and_drops_queued_sentences(
     gated: tuple[VoiceSpeaker, GatedOutput],
 ) -> None:

@@ -29,6 +29,9 @@ from interviewer.errors import InterviewerError
 from interviewer.settings import TTSSettings
 
 ESPEAK_WORDS_PER_MINUTE = 165
+PREFETCHED_SENTENCES = 4
+"""Sentences synthesized ahead that are kept (the planned line changes as the answer
+goes on; only the latest ones can still be said)."""
 PLAYBACK_CHUNK_SECONDS = 0.05
 """How often playback checks for a stop: barge-in silences the voice within ~50 ms."""
 
@@ -145,9 +148,13 @@ class VoiceSpeaker:
         self._audio: queue.Queue[tuple[int, str, Samples] | object] = queue.Queue(maxsize=2)
         self._pending = 0
         self._idle = threading.Condition(self._lock)
+        self._prefetched: dict[str, Samples] = {}
+        """Sentences synthesized ahead (``prefetch``), newest last; a few are kept."""
+        self._prefetch: queue.Queue[str | object] = queue.Queue()
         self._threads = [
             threading.Thread(target=self._synthesize_loop, name="tts-synth", daemon=True),
             threading.Thread(target=self._play_loop, name="tts-play", daemon=True),
+            threading.Thread(target=self._prefetch_loop, name="tts-prefetch", daemon=True),
         ]
         for thread in self._threads:
             thread.start()
@@ -164,6 +171,15 @@ class VoiceSpeaker:
             self._pending += len(sentences)
         for sentence in sentences:
             self._texts.put((generation, sentence))
+
+    def prefetch(self, text: str) -> None:
+        """Synthesize the first sentence of ``text`` now, in the background, in case it
+        is said soon: the line the interviewer falls back on when the model's reply is
+        late. Said then, its audio starts at once instead of after ~0.3-0.5 s of
+        synthesis. Returns at once."""
+        sentences = split_sentences(text)
+        if sentences:
+            self._prefetch.put(sentences[0])
 
     def stop(self) -> None:
         with self._lock:
@@ -185,6 +201,7 @@ class VoiceSpeaker:
     def close(self) -> None:
         self.stop()
         self._texts.put(_END)
+        self._prefetch.put(_END)
         for thread in self._threads:
             thread.join(timeout=2)
 
@@ -208,13 +225,33 @@ class VoiceSpeaker:
             if self._stale(generation):
                 self._done()
                 continue
+            with self._lock:
+                ready = self._prefetched.pop(sentence, None)
             try:
-                samples = self.synthesizer.synthesize(sentence)
+                samples = ready if ready is not None else self.synthesizer.synthesize(sentence)
             except Exception as error:  # a bad sentence must not kill the voice
                 self.errors.append(f"synthesis failed for {sentence[:40]!r}: {error}")
                 self._done()
                 continue
             self._audio.put((generation, sentence, samples))
+
+    def _prefetch_loop(self) -> None:
+        while True:
+            sentence = self._prefetch.get()
+            if sentence is _END:
+                return
+            assert isinstance(sentence, str)
+            with self._lock:
+                if sentence in self._prefetched:
+                    continue
+            try:
+                samples = self.synthesizer.synthesize(sentence)
+            except Exception:  # only a head start: saying it later will report the error
+                continue
+            with self._lock:
+                self._prefetched[sentence] = samples
+                while len(self._prefetched) > PREFETCHED_SENTENCES:
+                    del self._prefetched[next(iter(self._prefetched))]
 
     def _play_loop(self) -> None:
         while True:
