@@ -55,3 +55,8 @@ class ModelAssetError(InterviewerError):
 
 class BackendUnavailable(InterviewerError):
     """A backend (LLM endpoint, microphone, TTS) cannot be used right now."""
+
+
+class ReplyTooSlow(InterviewerError):
+    """The model had no sentence ready by the reply deadline. Not a fault: the engine
+    says the planned line as written instead, and asks the model again next turn."""

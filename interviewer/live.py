@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from interviewer.adapters.llm.openai_chat import CpuGate
 from interviewer.adapters.llm.prepared import PreparedChat
 from interviewer.adapters.llm.prompt_cache import PromptWarmer, warmable
 from interviewer.adapters.store.files import FileSessionStore
@@ -23,11 +24,17 @@ from interviewer.core.session import SessionStatus, Word
 from interviewer.core.session import Speaker as TurnSpeaker
 from interviewer.llm_runtime import model_name_or_none
 
-PREPARED_REPLY_MAX_NEW_WORDS = 25
-"""A reply prepared at a pause is still used when the candidate added up to this many
-words (about one sentence) and the planner, given all of them, chose the same probe: the
-follow-up is always chosen from everything said; only its wording may predate the last
-sentence. The session note of the line says so."""
+PREPARED_REPLY_MAX_NEW_WORDS = 50
+"""A prepared reply is still used when the candidate added up to this many words (two
+sentences or so) and the planner, given all of them, chose the same probe: the follow-up
+is always chosen from everything said; only its wording may predate the last sentences.
+The session note of the line says so. Push-to-talk replies are prepared from the
+committed transcript, which trails the voice by ~3 s, and a preparation takes ~4 s on 2
+cores while the candidate talks on: measured, the newest finished one was 15-45 words
+behind when the key came."""
+PREPARE_AHEAD_EVERY_WORDS = 8
+"""While the candidate speaks (push-to-talk), a reply is prepared again once the
+transcript has grown by this many words since the last preparation began."""
 
 
 def _prepared_reply_fits(prepared: ChatRequest, asked: ChatRequest) -> bool:
@@ -63,6 +70,7 @@ class LiveRound:
         speaker: Speaker | None,
         round_minutes: float,
         on_event: Callable[[InterviewerEvent], None],
+        first_sentence_deadline: float | None = None,
     ) -> None:
         self.store = store
         self._lock = threading.RLock()
@@ -72,7 +80,11 @@ class LiveRound:
         # Replies are prepared ahead only on a local server: free, and the CPU is idle
         # while the candidate is silent. A paid remote API would bill the guesses.
         self._prepared = (
-            PreparedChat(chat, fits=_prepared_reply_fits)
+            PreparedChat(
+                chat,
+                fits=_prepared_reply_fits,
+                first_sentence_seconds=first_sentence_deadline,
+            )
             if chat is not None and warmable(chat)
             else None
         )
@@ -94,7 +106,13 @@ class LiveRound:
         self.prepare_replies = True
         """Latency: generate the reply when the candidate pauses (``prepare_reply``)."""
         self._early: list[str] = []
+        self._prefetched_line = ""
+        self.last_prepared: tuple[ChatRequest, int] | None = None
+        """The prepared request replayed for the latest turn, and the words the candidate
+        said after it was made (for benchmarks and tests). Kept when the engine then
+        rejected that reply: its first sentence may already have been spoken."""
         self._warmer = PromptWarmer(chat) if chat is not None and warmable(chat) else None
+        self._cpu_gate: CpuGate | None = getattr(chat, "cpu_gate", None)
 
     @property
     def finished(self) -> bool:
@@ -112,8 +130,13 @@ class LiveRound:
         """Warm the LLM's prompt cache with the round so far plus the candidate's words
         (``VoiceTurn``'s ``on_partial``). Returns at once, takes no lock: safe from the
         capture thread while a reply is being generated."""
-        if self._prepared is not None and self._prepared.running:
-            return  # a reply is being generated: it warms the cache as it goes
+        if self._prepared is not None and (
+            self._prepared.running or (partial_text and self._prepared.latest is not None)
+        ):
+            # A reply is being generated, or was prepared for this turn (push-to-talk
+            # prepares again as the words grow): that warms the cache, and a warm-up in
+            # flight would hold up the next preparation (the server runs one at a time).
+            return
         if self.warm_prompt and self._warmer is not None and not self.engine.finished:
             self._warmer.warm(self.engine.prompt_prefix(partial_text))
 
@@ -128,14 +151,51 @@ class LiveRound:
         if not self._lock.acquire(blocking=False):
             return
         try:
-            request = self.engine.next_request(text, duration=duration)
+            planned = self.engine.next_reply(text, duration=duration)
         finally:
             self._lock.release()
-        if request is None:
+        if planned is None:
             return
+        self._prefetch_line(planned.scripted)
         if self._warmer is not None:
             self._warmer.cancel()  # the preparation warms the cache as it goes
-        self._prepared.prepare(request)
+        self._prepared.prepare(planned.request, accept=planned.accepts, complete=planned.complete)
+
+    def prepare_ahead(self, text: str, duration: float) -> None:
+        """The candidate is still speaking (push-to-talk) and has said ``text`` for sure
+        (the committed transcript): prepare the reply to it, so that when the key comes
+        a reply is ready if the turn ends within ``PREPARED_REPLY_MAX_NEW_WORDS`` more
+        words with the same probe. A preparation that is running is left to finish
+        unless the probe changed; a new one starts every ``PREPARE_AHEAD_EVERY_WORDS``.
+        Returns at once (the capture thread calls it)."""
+        if not self.prepare_replies or self._prepared is None or self.engine.finished:
+            return
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            planned = self.engine.next_reply(text, duration=duration)
+        finally:
+            self._lock.release()
+        if planned is None:
+            return
+        self._prefetch_line(planned.scripted)
+        latest = self._prepared.latest  # None too when the newest reply was rejected
+        added = words_added(latest, planned.request) if latest is not None else None
+        if added is not None and (self._prepared.running or added < PREPARE_AHEAD_EVERY_WORDS):
+            return  # same probe: let it finish, or too few new words to be worth it
+        if self._warmer is not None:
+            self._warmer.cancel()  # the preparation warms the cache as it goes
+        # Checked as the engine will check it: a reply it would reject (the small model
+        # now and then asks no question) is sampled again at the next words, not found
+        # out after the turn, when a retry costs seconds of silence.
+        self._prepared.prepare(planned.request, accept=planned.accepts, complete=planned.complete)
+
+    @property
+    def cpu_gate(self) -> CpuGate | None:
+        """Hold it while speech is decoded: the embedded LLM server's background work
+        (a reply being prepared, a warm-up) waits meanwhile (``EmbeddedServer.paused``).
+        None for remote endpoints and fakes."""
+        return self._cpu_gate
 
     def cancel_prepared(self) -> None:
         """Drop the prepared reply: the candidate went on talking (a new pause prepares
@@ -144,13 +204,28 @@ class LiveRound:
             self._prepared.cancel()
 
     @property
+    def preparing(self) -> bool:
+        """A reply is being prepared ahead right now (for benchmarks and tests)."""
+        return self._prepared is not None and self._prepared.running
+
+    @property
+    def prepared_replies_rejected(self) -> int:
+        """Prepared replies the engine would have rejected, so sampled again."""
+        return self._prepared.rejected if self._prepared is not None else 0
+
+    @property
     def prepared_replies_used(self) -> int:
         """How many replies came from ``prepare_reply`` (for benchmarks and tests)."""
         return self._prepared.used if self._prepared is not None else 0
 
     def _note_prepared_reply(self) -> None:
         """Say in the session when a reply was worded before the answer's last words."""
-        if self._prepared is None or self._prepared.last_used is None:
+        if self._prepared is None:
+            return
+        replayed, self._prepared.last_replayed = self._prepared.last_replayed, None
+        if replayed is not None:
+            self.last_prepared = (replayed[0], words_added(*replayed) or 0)
+        if self._prepared.last_used is None:
             return
         prepared, asked = self._prepared.last_used
         self._prepared.last_used = None
@@ -161,6 +236,18 @@ class LiveRound:
             last.note = f"{last.note}; worded {when}" if last.note else f"worded {when}"
             self.store.save(self.engine.session)
 
+    def _prefetch_line(self, line: str) -> None:
+        """Have the voice synthesize the planned line ahead: it is said as written when
+        the model's reply is late or rejected, and then starts at once."""
+        prefetch = getattr(self.speaker, "prefetch", None)
+        if prefetch is not None and line and line != self._prefetched_line:
+            self._prefetched_line = line
+            prefetch(line)
+
+    def _start_reply(self) -> None:
+        if self._prepared is not None:
+            self._prepared.start_reply()
+
     def _say_early(self, sentence: str) -> None:
         if self.speak_early and self.speaker is not None:
             self._early.append(sentence)
@@ -169,6 +256,8 @@ class LiveRound:
     def answer(self, turn: SpokenTurn) -> None:
         if self._warmer is not None:
             self._warmer.cancel()  # the real request goes next
+        self.last_prepared = None
+        self._start_reply()
         with self._lock:
             self._handle(
                 self.engine.on_candidate_turn(
@@ -185,11 +274,13 @@ class LiveRound:
 
     def repeat_last_line(self) -> None:
         """The candidate asked to hear the question again (recorded as a repeat)."""
+        self._start_reply()
         with self._lock:
             self._handle(self.engine.repeat_last())
 
     def hint(self) -> None:
         """The candidate asked for a hint (recorded as such in the session)."""
+        self._start_reply()
         with self._lock:
             self._handle(self.engine.request_hint())
 

@@ -61,6 +61,15 @@ class LLMSettings(Section):
     startup_timeout_seconds: float = Field(
         default=120.0, gt=0, le=1200, description="How long to wait for the embedded server."
     )
+    first_sentence_deadline_seconds: float | None = Field(
+        default=0.8,
+        gt=0,
+        le=60,
+        description="Local servers: when a reply has no complete sentence this long after "
+        "the candidate's turn ended, the interviewer says the planned follow-up as written "
+        "instead of waiting in silence (replies prepared while the candidate spoke are "
+        "ready at once). Unset: always wait for the model.",
+    )
 
     @property
     def uses_embedded_server(self) -> bool:

@@ -19,7 +19,9 @@ from pathlib import Path
 from interviewer.adapters.audio.capture import TurnCapture
 from interviewer.adapters.audio.dsp import rms_dbfs
 from interviewer.adapters.audio.vad import SileroVad
+from interviewer.adapters.llm.openai_chat import CpuGate
 from interviewer.adapters.stt.streaming import Partial, SegmentRecognizer, StreamingTranscriber
+from interviewer.adapters.stt.whisper import RecognizedSegment
 from interviewer.core.endpointing import (
     EndpointConfig,
     Endpointer,
@@ -27,7 +29,7 @@ from interviewer.core.endpointing import (
     TurnMode,
     TurnStatus,
 )
-from interviewer.core.ports import SAMPLE_RATE, AudioBlock, AudioSource
+from interviewer.core.ports import SAMPLE_RATE, AudioBlock, AudioSource, Samples
 from interviewer.live import SpokenTurn
 
 LevelFn = Callable[[float], None]
@@ -47,7 +49,8 @@ the persona's patience (3 s and more) follows, so 0.6 s passes most gaps between
 sentences and leaves time to generate. With push-to-talk the candidate usually presses
 the key right after the last word, and a reply prepared at a thinking pause that goes on
 is wasted: its prefill cannot be interrupted and holds up the real request if the turn
-ends soon after (seen: 7.6 s to the first token). So only a long pause counts there."""
+ends soon after (seen: 7.6 s to the first token). So only a long pause counts there; the
+app prepares push-to-talk replies while the candidate speaks instead (``on_progress``)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class VoiceTurn:
         on_speech: Callable[[], None] | None = None,
         on_pause: PauseFn | None = None,
         on_resume: Callable[[], None] | None = None,
+        on_progress: PauseFn | None = None,
+        decode_gate: CpuGate | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = path
@@ -93,6 +98,12 @@ class VoiceTurn:
         the turn would have if it ended now (and only when that text is settled)."""
         self.on_resume = on_resume
         """Called when the candidate speaks again after ``on_pause``."""
+        self.on_progress = on_progress
+        """Called with (committed text, seconds of audio) whenever the committed part of
+        the live transcript grows: words that will be in the final transcript as they are.
+        With push-to-talk the key usually comes right after the last word, so there is no
+        pause to prepare the reply in: ``LiveRound.prepare_ahead`` prepares it from these."""
+        self._progress_text = ""
         self._paused_with: str | None = None
         self._prepare_after = PREPARE_AFTER_PAUSE[endpoint.mode]
         self._heard = False
@@ -100,6 +111,8 @@ class VoiceTurn:
         self.clock = clock
         self._first_block_at: float | None = None
         self._fed_seconds = 0.0
+        if decode_gate is not None:
+            recognizer = _GatedRecognizer(recognizer, decode_gate)
         self.streaming = StreamingTranscriber(recognizer, on_partial=self._partial_changed)
         self.capture = TurnCapture(
             source, Endpointer(endpoint), path, vad=vad, on_block=self._on_block
@@ -196,3 +209,26 @@ class VoiceTurn:
         self.capture.partial_transcript(partial.text)
         if self.on_partial is not None:
             self.on_partial(partial.text)
+        if self.on_progress is not None and len(partial.committed) > len(self._progress_text):
+            self._progress_text = partial.committed
+            self.on_progress(partial.committed, partial.audio_seconds)
+
+
+class _GatedRecognizer:
+    """Holds ``gate`` during every decode: background LLM work on the same cores waits
+    (``LiveRound.cpu_gate``), so the live transcript keeps its pace and the final one
+    comes as fast as with the machine to itself."""
+
+    def __init__(self, inner: SegmentRecognizer, gate: CpuGate) -> None:
+        self.inner = inner
+        self.gate = gate
+
+    @property
+    def default_prompt(self) -> str | None:
+        return self.inner.default_prompt
+
+    def recognize(
+        self, audio: Samples, *, prompt: str | None = None, fallback: bool = True
+    ) -> list[RecognizedSegment]:
+        with self.gate():
+            return self.inner.recognize(audio, prompt=prompt, fallback=fallback)

@@ -115,6 +115,7 @@ class TimedChat:
         self.inner = inner
         self.requests: list[Request] = []
         self.prompt_cache_warmable = bool(getattr(inner, "prompt_cache_warmable", False))
+        self.cpu_gate = getattr(inner, "cpu_gate", None)
 
     @property
     def model_name(self) -> str:
@@ -159,6 +160,9 @@ class TimedSpeaker:
 
     def stop(self) -> None:
         self.inner.stop()
+
+    def prefetch(self, text: str) -> None:
+        self.inner.prefetch(text)
 
     def wait(self, timeout: float | None = None) -> bool:
         return bool(self.inner.wait(timeout))
@@ -327,7 +331,13 @@ class TurnTiming:
     """Replies generated during pauses in this turn (the ones not used were stale)."""
     prepared_fit: str = ""
     """Why the last prepared reply was used or not (empty: none was prepared)."""
+    preparations_rejected: int = 0
+    """Prepared replies the engine's guard would have rejected (sampled again ahead)."""
 
+
+DEADLINE_NOTE = "not ready in time"
+"""In a reply's session note when the planned line was said because the model's reply
+missed the first-sentence deadline (``llm.first_sentence_deadline_seconds``)."""
 
 STAGES = (
     ("end_to_final_s", "end of speech -> final transcript"),
@@ -385,6 +395,9 @@ def run(args: argparse.Namespace) -> int:
         "persona": persona.id,
         "rubric": rubric.id,
         "levers": _lever_names(levers),
+        "first_sentence_deadline_s": settings.llm.first_sentence_deadline_seconds
+        if levers
+        else None,
         "output": "null (records the first sample handed to the device; plays nothing)",
     }
     launch: dict[str, Any] = {}
@@ -440,7 +453,16 @@ def run(args: argparse.Namespace) -> int:
                         live.abandon()
                     question = questions[round_no % len(questions)]
                     round_no += 1
-                    live = _new_round(store, persona, rubric, question, chat, speaker, levers)
+                    live = _new_round(
+                        store,
+                        persona,
+                        rubric,
+                        question,
+                        chat,
+                        speaker,
+                        levers,
+                        settings.llm.first_sentence_deadline_seconds,
+                    )
                     live.start()
                     voice.wait(60)
                     asked = 0
@@ -500,7 +522,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _lever_names(levers: bool) -> list[str]:
-    names = ["speak-first-sentence-early", "warm-prompt-cache", "prepare-reply-in-pause"]
+    names = [
+        "speak-first-sentence-early",
+        "warm-prompt-cache",
+        "prepare-reply-in-pause (hands-free) / while speaking (push-to-talk)",
+        "pause-llm-server-during-speech-decodes",
+        "first-sentence-deadline",
+    ]
     return names if levers else []
 
 
@@ -512,6 +540,7 @@ def _new_round(
     chat: TimedChat,
     speaker: TimedSpeaker,
     levers: bool,
+    deadline: float | None = None,
 ) -> Any:
     from interviewer.live import LiveRound
 
@@ -525,6 +554,7 @@ def _new_round(
         speaker=speaker,
         round_minutes=60.0,
         on_event=lambda event: None,
+        first_sentence_deadline=deadline if levers else None,
     )
     _set_levers(live, levers)
     return live
@@ -573,10 +603,13 @@ def _turn(
         endpoint,
         vad=vad,
         on_partial=on_partial,
-        on_pause=live.prepare_reply if prepare else None,
-        on_resume=live.cancel_prepared if prepare else None,
+        on_pause=live.prepare_reply if prepare and hands_free else None,
+        on_resume=live.cancel_prepared if prepare and hands_free else None,
+        on_progress=live.prepare_ahead if prepare and not hands_free else None,
+        decode_gate=live.cpu_gate if levers else None,
     )
     prepared_before = getattr(live, "prepared_replies_used", 0)
+    rejected_before = getattr(live, "prepared_replies_rejected", 0)
     if not hands_free:
         turn.toggle_talk()
         source.on_speech_end = turn.toggle_talk
@@ -590,12 +623,21 @@ def _turn(
     # Replies only: prompt warm-ups (max_tokens=1) are not attempts.
     new = [r for r in chat.requests[requests_before:] if r.sent >= final_at and r.max_tokens > 1]
     prepared = getattr(live, "prepared_replies_used", 0) > prepared_before
-    # Replies generated during pauses (LiveRound.prepare_reply) went out before the
-    # final transcript; the last one is the reply when it was used.
+    # Replies prepared ahead (LiveRound.prepare_reply in a pause, prepare_ahead while
+    # speaking) went out before the final transcript; the one used is the reply.
     ahead = [r for r in chat.requests[requests_before:] if r.sent < final_at and r.max_tokens > 1]
+    used = None
+    if prepared and live.last_prepared is not None:
+        request_used, added = live.last_prepared
+        # The same request may have been prepared twice (the probe changed and changed
+        # back); the one that had finished when the turn ended is the one replayed.
+        matches = [r for r in ahead if r.asked == request_used]
+        finished = [r for r in matches if r.first_token is not None and (r.done or 0) < final_at]
+        used = (finished or matches)[-1] if matches else None
     prepared_fit = _prepared_fit(ahead[-1] if ahead else None, new[0] if new else None, prepared)
-    if prepared:
-        new = ahead[-1:] + new
+    if used is not None:
+        prepared_fit = f"used ({added} words added)"
+        new = [used, *new]
     reply = live.engine.session.turns[-1]
     llm = bool(new) and "scripted" not in (reply.note or "")
     request = new[0] if new else None
@@ -630,6 +672,7 @@ def _turn(
         prepared=prepared,
         preparations=len(ahead),
         prepared_fit=prepared_fit,
+        preparations_rejected=getattr(live, "prepared_replies_rejected", 0) - rejected_before,
         words=len(result.turn.text.split()),
         requests=len(new),
         load_avg=load_average(),
@@ -658,7 +701,7 @@ def _progress_line(number: int, total: int, t: TurnTiming) -> str:
         f"final {f(t.end_to_final_s)}  token {f(t.final_to_token_s)}  "
         f"sentence {f(t.token_to_sentence_s)}  audio {f(t.sentence_to_audio_s)}  "
         f"total {f(t.total_s)} s{'' if t.llm else ' (scripted)'}"
-        f"{' (prepared in the pause)' if t.prepared else ''}"
+        f"{f' (prepared ahead: {t.prepared_fit})' if t.prepared else ''}"
     )
 
 
@@ -690,6 +733,12 @@ def _summarize(timings: list[TurnTiming]) -> dict[str, Any]:
             "llm_turns": len(rows),
             "prepared_in_pause": len([t for t in rows if t.prepared]),
             "preparations": sum(t.preparations for t in timings if t.mode == mode.value),
+            "preparations_rejected": sum(
+                t.preparations_rejected for t in timings if t.mode == mode.value
+            ),
+            "deadline_fallbacks": len(
+                [t for t in timings if t.mode == mode.value and DEADLINE_NOTE in t.note]
+            ),
             "llm_attempts_per_turn": round(
                 float(np.mean([t.requests for t in rows])) if rows else 0.0, 2
             ),
@@ -727,10 +776,19 @@ def render_markdown(figures: dict[str, Any]) -> str:
         f"| total excluding the silence wait | {cell(ptt.get('total_s'))} | "
         f"{cell(hf.get('total_excluding_wait_s'))} |"
     )
+    lines.append(
+        f"| last word -> first audio, every turn (planned lines included) | "
+        f"{cell(ptt.get('total_all_turns_s'))} | {cell(hf.get('total_all_turns_s'))} |"
+    )
     modes = [figures.get(mode, {}) for mode in ("push_to_talk", "hands_free")]
     lines.append(
-        "| replies prepared during a pause and used | "
+        "| replies prepared ahead and used | "
         + " | ".join(f"{m.get('prepared_in_pause', 0)} of {m.get('llm_turns', 0)}" for m in modes)
+        + " |"
+    )
+    lines.append(
+        "| planned line said, the model's reply not ready in time | "
+        + " | ".join(f"{m.get('deadline_fallbacks', 0)} of {m.get('turns', 0)}" for m in modes)
         + " |"
     )
     launch = figures.get("launch", {})
@@ -838,6 +896,7 @@ def _launch_probe(request: dict[str, Any]) -> dict[str, Any]:
                 TimedChat(runtime.chat),
                 TimedSpeaker(voice),
                 bool(request["levers"]),
+                settings.llm.first_sentence_deadline_seconds,
             )
             live.start()
             voice.wait(60)

@@ -58,7 +58,7 @@ from interviewer.core.prompts import (
 )
 from interviewer.core.sentences import SentenceSplitter
 from interviewer.core.session import Session, SessionStatus, Speaker, Turn, TurnKind, Word
-from interviewer.errors import BackendUnavailable
+from interviewer.errors import BackendUnavailable, ReplyTooSlow
 
 __all__ = [
     "EngineConfig",
@@ -280,6 +280,9 @@ class InterviewEngine:
         self._hinted = False
         self._candidate_questions = 0
         self._llm_down_until = float("-inf")
+        self._pending_reply: tuple[bool, int, str] | None = None
+        """(must_ask, max_sentences, scripted line) of the latest LLM request, for
+        ``next_reply``."""
 
     # ------------------------------------------------------------------ public API
 
@@ -423,6 +426,13 @@ class InterviewEngine:
         so a reply generated ahead is the reply. Worked out by running the turn on a copy
         of this engine whose LLM records the request and stops, so the prediction cannot
         drift from what the engine really does."""
+        planned = self.next_reply(text, duration=duration)
+        return planned.request if planned is not None else None
+
+    def next_reply(self, text: str, *, duration: float = 0.0) -> NextReply | None:
+        """``next_request`` plus the check the engine will apply to the model's reply to
+        it, so a reply prepared ahead can be checked (and sampled again) before the
+        turn ends instead of after."""
         if self.chat is None:  # the twin gets a recorder for a chat: it must have one
             return None
         recorder = _RequestRecorder()
@@ -436,7 +446,16 @@ class InterviewEngine:
         try:
             twin.on_candidate_turn(text, duration=duration)
         except _RequestRecorded:
-            return recorder.request
+            if recorder.request is None or twin._pending_reply is None:
+                return None
+            must_ask, max_sentences, scripted = twin._pending_reply
+            return NextReply(
+                recorder.request,
+                must_ask,
+                max_sentences,
+                tuple(self.question.model_answer),
+                scripted,
+            )
         return None
 
     def should_interrupt(self, seconds_speaking: float, partial_text: str) -> bool:
@@ -668,6 +687,7 @@ class InterviewEngine:
             return scripted, "scripted: no LLM", []
         if time.monotonic() < self._llm_down_until:
             return scripted, "scripted: LLM unavailable", []
+        self._pending_reply = (must_ask, max_sentences, scripted)
         problems: list[str] = []
         unreachable = 0
         for attempt in range(self.config.max_retries + 1):
@@ -676,6 +696,10 @@ class InterviewEngine:
                 self._sleep(self.config.backoff_seconds * 2 ** (attempt - 1))
             try:
                 raw = self._collect(messages, must_ask=must_ask, max_sentences=max_sentences)
+            except ReplyTooSlow:
+                # Not a fault: the planned line now beats a better-worded one later.
+                # No retry, no cooldown; the next turn asks the model again.
+                return scripted, "scripted: the model's reply was not ready in time", []
             except BackendUnavailable as error:
                 problems.append(error.message)
                 unreachable += 1
@@ -724,7 +748,7 @@ class InterviewEngine:
                 if splitter is not None:
                     for sentence in splitter.feed(delta):
                         self._maybe_say_early(sentence, must_ask, max_sentences)
-                if must_ask and "?" in text:
+                if reply_complete(text, must_ask=must_ask):
                     break  # the guard keeps text up to the first question anyway
                 if time.monotonic() > deadline:
                     raise BackendUnavailable("timed out while streaming")
@@ -801,6 +825,39 @@ class InterviewEngine:
             note=note,
         )
         return Say(text, kind, probe_id, criterion_id, note, scripted)
+
+
+@dataclass(frozen=True)
+class NextReply:
+    """The request the next turn would send, and how its reply will be checked."""
+
+    request: ChatRequest
+    must_ask: bool
+    max_sentences: int
+    secrets: tuple[str, ...] = ()
+    scripted: str = ""
+    """What is said instead when the model fails or is late: the planned line."""
+
+    def accepts(self, raw: str) -> bool:
+        """Whether the engine would speak ``raw`` (the model's reply) as it is, or
+        reject it and ask again (``guard_reply``)."""
+        checked = guard_reply(
+            raw,
+            max_sentences=self.max_sentences,
+            must_ask=self.must_ask,
+            secrets=self.secrets,
+        )
+        return checked.text is not None
+
+    def complete(self, raw: str) -> bool:
+        """Whether the engine would stop reading the reply here (at the question)."""
+        return reply_complete(raw, must_ask=self.must_ask)
+
+
+def reply_complete(text: str, *, must_ask: bool) -> bool:
+    """A reply that must ask is read up to its first question and no further: the guard
+    keeps text up to the question anyway."""
+    return must_ask and "?" in text
 
 
 class _RequestRecorded(BaseException):

@@ -3,8 +3,10 @@ request, the chat wrapper that runs it ahead, and the voice turn's pause signal.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -21,8 +23,13 @@ from interviewer.core.engine import EngineConfig, InterviewEngine, Say
 from interviewer.core.ports import SAMPLE_RATE, AudioBlock, ChatMessage, ChatRequest, Samples
 from interviewer.core.prompts import words_added
 from interviewer.core.session import Word
-from interviewer.errors import BackendUnavailable
-from interviewer.live import PREPARED_REPLY_MAX_NEW_WORDS, LiveRound, SpokenTurn
+from interviewer.errors import BackendUnavailable, ReplyTooSlow
+from interviewer.live import (
+    PREPARE_AHEAD_EVERY_WORDS,
+    PREPARED_REPLY_MAX_NEW_WORDS,
+    LiveRound,
+    SpokenTurn,
+)
 from interviewer.voice import PREPARE_AFTER_PAUSE, VoiceTurn
 from tests.fakes import ScriptedChat
 
@@ -317,7 +324,12 @@ MORE_FAILURE_HANDLING = (
 
 @pytest.mark.parametrize(
     ("added", "used"),
-    [("", True), (FILLER, True), (MORE_FAILURE_HANDLING, False), (FILLER * 4, False)],
+    [
+        ("", True),
+        (FILLER, True),
+        (MORE_FAILURE_HANDLING, False),
+        (FILLER * (PREPARED_REPLY_MAX_NEW_WORDS // len(FILLER.split()) + 1), False),
+    ],
     ids=["same words", "one more sentence", "a new probe", "too many words"],
 )
 def test_the_round_uses_a_prepared_reply_only_when_it_still_fits(
@@ -374,9 +386,11 @@ def test_a_reply_to_the_candidates_own_question_fits_only_the_same_words() -> No
     assert words_added(team, asking("What is the team like? And how is on-call?")) is None
 
 
-def test_a_prepared_reply_the_guard_rejects_is_retried_and_not_credited(
+def test_a_prepared_reply_the_guard_rejects_is_never_spoken_or_credited(
     rubric: Rubric, tmp_path: Path
 ) -> None:
+    """It should be checked as soon as it is complete, and the turn asks the model."""
+
     # Warm-ups (max_tokens=1) also read replies: give them their own.
     class Local(LocalChat):
         def stream(
@@ -394,9 +408,393 @@ def test_a_prepared_reply_the_guard_rejects_is_retried_and_not_credited(
     live = make_round(rubric, chat, tmp_path)
     live.start()
     live.prepare_reply(ANSWER, 20.0)
+    deadline = time.monotonic() + 5
+    while live.preparing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert live.prepared_replies_rejected == 1
     live.answer(SpokenTurn(text=ANSWER, duration=22.0))
     reply = live.engine.session.turns[-1]
-    assert reply.text == "What happens when a worker dies mid-job?"  # the retry's
-    assert live.prepared_replies_used == 1
+    assert reply.text == "What happens when a worker dies mid-job?"  # the model's second
+    assert live.prepared_replies_used == 0
     assert "worded" not in (reply.note or "")
+    live.abandon()
+
+
+# --------------------------------------------------------------------------- push-to-talk
+
+
+def extends(prepared: ChatRequest, asked: ChatRequest) -> bool:
+    """A ``fits`` rule for tests: the asked text extends the prepared text."""
+    return asked.messages[-1].content.startswith(prepared.messages[-1].content)
+
+
+def test_a_finished_preparation_is_kept_while_a_newer_one_runs_and_wins_when_it_fits() -> None:
+    inner = GatedChat("Okay. What happens when the worker dies?")
+    chat = PreparedChat(inner, fits=extends)
+    chat.prepare(request("one"))
+    inner.release(len(inner.pieces))  # the first preparation finishes
+    deadline = time.monotonic() + 5
+    while chat.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not chat.running
+    chat.prepare(request("one two"))  # still generating when the turn ends
+    assert chat.running and chat.latest == request("one two")
+    # "one two three" fits both: the finished one is spoken, the running one stopped.
+    assert stream_text(chat, request("one two three")) == "Okay. What happens when the worker dies?"
+    assert chat.last_used == (request("one"), request("one two three"))
+    inner.release()
+    assert inner.closed.wait(5)
+    assert len(inner.calls) == 2
+
+
+def test_when_only_the_running_preparation_fits_it_is_joined() -> None:
+    inner = GatedChat("Right. And at ten times the traffic?")
+    chat = PreparedChat(inner, fits=extends)
+    chat.prepare(request("alpha"))
+    inner.release(len(inner.pieces))
+    while chat.running:
+        time.sleep(0.01)
+    chat.prepare(request("beta"))  # another probe: "alpha" no longer fits
+    inner.release()
+    assert stream_text(chat, request("beta gamma")) == "Right. And at ten times the traffic?"
+    assert chat.last_used == (request("beta"), request("beta gamma"))
+    assert len(inner.calls) == 2
+
+
+def test_cancel_forgets_the_finished_preparation_too() -> None:
+    inner = GatedChat("Stale?")
+    chat = PreparedChat(inner)
+    chat.prepare(request("answer"))
+    inner.release()
+    while chat.running:
+        time.sleep(0.01)
+    chat.cancel()
+    assert chat.latest is None
+    stream_text(chat, request("answer"))
+    assert len(inner.calls) == 2 and chat.used == 0
+
+
+class SlowLocalChat(LocalChat):
+    """A local server whose replies take until ``release()``: a preparation stays running."""
+
+    def __init__(self, replies: Sequence[str]) -> None:
+        super().__init__(replies)
+        self.gate = threading.Event()
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.6
+    ) -> Iterator[str]:
+        if max_tokens == 1:
+            return iter(["."])  # warm-ups
+        pieces = list(super().stream(messages, max_tokens=max_tokens, temperature=temperature))
+
+        def slow() -> Iterator[str]:
+            self.gate.wait(10)
+            yield from pieces
+
+        return slow()
+
+
+def replies(chat: RecordingChat) -> list[ChatRequest]:
+    return [c for c in chat.calls if c.max_tokens > 1]
+
+
+def test_prepare_ahead_lets_a_running_preparation_finish_and_waits_for_new_words(
+    rubric: Rubric, tmp_path: Path
+) -> None:
+    """It should prepare once, not again for a few more words while that one runs, and
+    again once the candidate has said ``PREPARE_AHEAD_EVERY_WORDS`` more."""
+    chat = SlowLocalChat(["What happens when a worker dies mid-job?"] * 10)
+    live = make_round(rubric, chat, tmp_path)
+    live.start()
+    live.prepare_ahead(ANSWER, 20.0)
+    assert len(replies(chat)) == 1
+    live.prepare_ahead(ANSWER + " That is it.", 21.0)  # running, same probe: left alone
+    assert len(replies(chat)) == 1
+    chat.gate.set()
+    deadline = time.monotonic() + 5
+    while live.preparing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    few = ANSWER + " That is it."
+    assert len(few.split()) - len(ANSWER.split()) < PREPARE_AHEAD_EVERY_WORDS
+    live.prepare_ahead(few, 21.0)  # finished, but too few new words
+    assert len(replies(chat)) == 1
+    more = ANSWER + FILLER
+    assert len(FILLER.split()) >= PREPARE_AHEAD_EVERY_WORDS
+    live.prepare_ahead(more, 23.0)
+    assert len(replies(chat)) == 2
+    # The turn ends a few words later: a prepared reply answers it, with no new request.
+    live.answer(SpokenTurn(text=more + " Done.", duration=24.0))
+    assert live.prepared_replies_used == 1
+    assert len(replies(chat)) == 2
+    assert live.last_prepared is not None
+    assert "worded" in (live.engine.session.turns[-1].note or "")
+    live.abandon()
+
+
+def test_prepare_ahead_replaces_a_running_preparation_when_the_probe_changes(
+    rubric: Rubric, tmp_path: Path
+) -> None:
+    chat = SlowLocalChat(["What happens when a worker dies mid-job?"] * 10)
+    live = make_round(rubric, chat, tmp_path)
+    live.start()
+    live.prepare_ahead(ANSWER, 20.0)
+    live.prepare_ahead(ANSWER + MORE_FAILURE_HANDLING, 24.0)  # now another probe is due
+    assert len(replies(chat)) == 2
+    chat.gate.set()
+    live.answer(SpokenTurn(text=ANSWER + MORE_FAILURE_HANDLING, duration=24.0))
+    assert live.prepared_replies_used == 1
+    assert len(replies(chat)) == 2  # the second preparation was the reply
+    live.abandon()
+
+
+def test_push_to_talk_reports_growing_committed_text_and_decodes_inside_the_gate(
+    tmp_path: Path,
+) -> None:
+    """``on_progress`` gets only words that the final transcript keeps as they are, each
+    time more of them are settled; every decode holds the gate."""
+    rng = np.random.default_rng(5)
+
+    def burst(seconds: float) -> Samples:
+        return (0.3 * np.sign(rng.standard_normal(int(seconds * SAMPLE_RATE)))).astype(np.float32)
+
+    def silence(seconds: float) -> Samples:
+        return np.zeros(int(seconds * SAMPLE_RATE), np.float32)
+
+    # Each burst's length names its word, wherever the decoded window starts.
+    audio = np.concatenate(
+        [silence(0.5), burst(0.6), silence(3.5), burst(0.8), silence(3.5), burst(1.0)]
+    )
+    held = {"now": 0, "decodes_outside": 0}
+
+    @contextlib.contextmanager
+    def gate() -> Iterator[None]:
+        held["now"] += 1
+        try:
+            yield
+        finally:
+            held["now"] -= 1
+
+    class Checked(BurstRecognizer):
+        def recognize(
+            self, audio: Samples, *, prompt: str | None = None, fallback: bool = True
+        ) -> list[RecognizedSegment]:
+            if held["now"] != 1:
+                held["decodes_outside"] += 1
+            segments = super().recognize(audio, prompt=prompt, fallback=fallback)
+            names = {6: "one", 8: "two", 10: "three"}  # a burst still arriving: "cut"
+            words = [
+                w.model_copy(update={"word": names.get(round((w.end - w.start) * 10), "cut")})
+                for s in segments
+                for w in s.words
+            ]
+            # One segment per word, as Whisper ends segments at pauses.
+            return [RecognizedSegment(w.start, w.end, w.word, [w]) for w in words]
+
+    progress: list[str] = []
+    turn = VoiceTurn(
+        ListSource(audio),
+        Checked(),
+        tmp_path / "turn-00.wav",
+        EndpointConfig(mode=TurnMode.PUSH_TO_TALK),
+        vad=None,
+        on_progress=lambda text, seconds: progress.append(text),
+        decode_gate=gate,
+    )
+    turn.toggle_talk()
+    result = turn.run()
+    assert result.turn.text == "one two three"
+    assert progress == ["one", "one two"]
+    assert held == {"now": 0, "decodes_outside": 0}
+    assert turn.streaming.decodes >= 3
+
+
+def test_a_reply_the_engine_would_reject_is_never_replayed_and_is_sampled_again() -> None:
+    inner = GatedChat("Queues are nice.")
+    chat = PreparedChat(inner)
+    chat.prepare(request("answer"), accept=lambda text: "?" in text)
+    inner.release()
+    deadline = time.monotonic() + 5
+    while chat.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert chat.rejected == 1
+    assert chat.latest is None  # nothing usable: LiveRound prepares again
+    inner.pieces = ["What ", "breaks ", "first?"]
+    chat.prepare(request("answer"), accept=lambda text: "?" in text)  # the same request
+    assert len(inner.calls) == 2
+    assert stream_text(chat, request("answer")) == "What breaks first?"
+    assert chat.used == 1
+
+
+def test_a_preparation_stops_generating_once_complete_says_the_engine_stops_reading() -> None:
+    inner = GatedChat("Fine. What breaks first? And then what else would you like?")
+    chat = PreparedChat(inner)
+    chat.prepare(request("answer"), complete=lambda text: "?" in text)
+    inner.release()
+    assert inner.closed.wait(5)
+    assert stream_text(chat, request("answer")) == "Fine. What breaks first? "
+
+
+def test_next_reply_checks_a_reply_as_the_engine_will(rubric: Rubric) -> None:
+    engine = make_engine(rubric, RecordingChat([]))
+    engine.start()
+    planned = engine.next_reply(ANSWER, duration=20.0)
+    assert planned is not None and planned.must_ask
+    assert planned.request == engine.next_request(ANSWER, duration=20.0)
+    assert planned.accepts("Okay. What happens when a worker dies mid-job?")
+    assert not planned.accepts("Queues are a fine start.")  # a probe must ask
+    assert not planned.complete("Okay.") and planned.complete("Okay. Why?")
+
+
+def test_prepare_ahead_samples_again_when_the_engine_would_reject_the_reply(
+    rubric: Rubric, tmp_path: Path
+) -> None:
+    class Local(LocalChat):
+        def stream(
+            self,
+            messages: Sequence[ChatMessage],
+            *,
+            max_tokens: int = 256,
+            temperature: float = 0.6,
+        ) -> Iterator[str]:
+            if max_tokens == 1:
+                return iter(["."])  # warm-ups
+            return super().stream(messages, max_tokens=max_tokens, temperature=temperature)
+
+    chat = Local(["Queues are a fine start.", "What happens when a worker dies mid-job?"])
+    live = make_round(rubric, chat, tmp_path)
+    live.start()
+    live.prepare_ahead(ANSWER, 20.0)
+    deadline = time.monotonic() + 5
+    while live.prepared_replies_rejected == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    live.prepare_ahead(ANSWER + " That is it.", 21.0)  # few new words, but a rejected reply
+    while live.preparing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    live.answer(SpokenTurn(text=ANSWER + " That is it.", duration=21.0))
+    reply = live.engine.session.turns[-1]
+    assert reply.text == "What happens when a worker dies mid-job?"
+    assert live.prepared_replies_used == 1
+    assert len(replies(chat)) == 2  # the rejected sample and the good one; no retry after
+    live.abandon()
+
+
+# --------------------------------------------------------------------------- the deadline
+
+
+def test_a_reply_with_no_sentence_by_the_deadline_raises_reply_too_slow() -> None:
+    inner = GatedChat("Okay. What breaks first?")
+    chat = PreparedChat(inner, first_sentence_seconds=0.2)
+    chat.start_reply()
+    started = time.monotonic()
+    with pytest.raises(ReplyTooSlow):
+        stream_text(chat, request("answer"))
+    assert 0.15 <= time.monotonic() - started < 2.0
+    inner.release(1)  # the next token arrives: the abandoned request is closed then
+    assert inner.closed.wait(5)
+
+
+def test_after_its_first_sentence_a_reply_may_take_its_time() -> None:
+    inner = GatedChat("Okay. What breaks first?")
+    chat = PreparedChat(inner, first_sentence_seconds=0.3)
+    chat.start_reply()
+    inner.release(2)  # "Okay. " and the start of the next sentence
+    deltas = chat.stream([ChatMessage("user", "answer")], max_tokens=96, temperature=0.5)
+    assert next(deltas) == "Okay. "
+    time.sleep(0.5)  # past the deadline, but a sentence is there
+    inner.release()
+    assert "".join(deltas) == "What breaks first?"
+
+
+def test_a_prepared_reply_that_is_ready_beats_any_deadline() -> None:
+    inner = GatedChat("What happens when the worker dies?")
+    chat = PreparedChat(inner, first_sentence_seconds=0.01)
+    chat.prepare(request("answer"))
+    inner.release()
+    while chat.running:
+        time.sleep(0.01)
+    chat.start_reply()
+    time.sleep(0.05)
+    assert stream_text(chat, request("answer")) == "What happens when the worker dies?"
+
+
+class TooSlowChat(RecordingChat):
+    """Raises ``ReplyTooSlow`` for the first ``slow`` replies, then answers."""
+
+    def __init__(self, replies: Sequence[str], slow: int) -> None:
+        super().__init__(replies)
+        self.slow = slow
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.6
+    ) -> Iterator[str]:
+        self.calls.append(ChatRequest(tuple(messages), max_tokens, temperature))
+        if self.slow:
+            self.slow -= 1
+            raise ReplyTooSlow("not ready")
+        return ScriptedChat.stream(self, messages, max_tokens=max_tokens, temperature=temperature)
+
+
+def test_a_reply_too_slow_is_the_planned_line_at_once_and_the_next_turn_asks_again(
+    rubric: Rubric,
+) -> None:
+    chat = TooSlowChat(["What happens at ten times the traffic?"], slow=1)
+    engine = make_engine(rubric, chat)
+    engine.start()
+    events = engine.on_candidate_turn(ANSWER, duration=20.0)
+    said = [e for e in events if isinstance(e, Say)]
+    assert said and said[-1].scripted
+    assert "not ready in time" in (engine.session.turns[-1].note or "")
+    assert len(chat.calls) == 1  # no retry: a retry would only be slower
+    assert not [e for e in events if not isinstance(e, Say)]  # no fault shown
+    events = engine.on_candidate_turn("Workers hold leases; a dead worker's job is retried.")
+    assert len(chat.calls) == 2  # no cooldown either
+    assert any(isinstance(e, Say) and not e.scripted for e in events)
+
+
+class PrefetchingSpeaker:
+    """A ``Speaker`` that records what it was asked to synthesize ahead and to say."""
+
+    def __init__(self) -> None:
+        self.prefetched: list[str] = []
+        self.said: list[str] = []
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+    def stop(self) -> None:
+        pass
+
+    def prefetch(self, text: str) -> None:
+        self.prefetched.append(text)
+
+
+class LocalTooSlowChat(TooSlowChat):
+    prompt_cache_warmable = True
+
+
+def test_the_planned_line_is_synthesized_ahead_once_per_probe(
+    rubric: Rubric, tmp_path: Path
+) -> None:
+    """It should be ready to say at once when the model's reply is late."""
+    speaker = PrefetchingSpeaker()
+    live = LiveRound(
+        store=FileSessionStore(tmp_path),
+        persona=catalog.load_personas().get("staff-infra", "persona"),
+        rubric=rubric,
+        question=rubric.question("job-queue"),
+        level=Level.SENIOR,
+        chat=LocalTooSlowChat(["What happens when a worker dies mid-job?"] * 5, slow=5),
+        speaker=speaker,
+        round_minutes=25,
+        on_event=lambda event: None,
+    )
+    live.start()
+    planned = live.engine.next_reply(ANSWER)
+    assert planned is not None and planned.scripted
+    live.prepare_ahead(ANSWER, 20.0)
+    live.prepare_ahead(ANSWER + FILLER, 22.0)  # the same probe: nothing new to synthesize
+    assert speaker.prefetched == [planned.scripted]
+    live.answer(SpokenTurn(text=ANSWER + FILLER, duration=22.0))
+    assert speaker.said[-1] == planned.scripted  # late model: the planned line, as prefetched
     live.abandon()

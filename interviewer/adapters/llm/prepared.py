@@ -11,25 +11,42 @@ for a request that the prepared one ``fits`` (by default: the very same request)
 ``stream`` replays the prepared deltas, waiting for the ones still being generated; any
 other request goes to the real model, after the stale preparation is stopped (the local
 server runs one request at a time).
+
+While a newer preparation runs, the last finished one is kept: with push-to-talk,
+replies are prepared again and again as the candidate speaks, and when the key comes a
+finished reply for slightly fewer words is worth more than a newer one still being
+generated.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 
 from interviewer.core.ports import ChatMessage, ChatModel, ChatRequest
+from interviewer.core.sentences import SentenceSplitter
+from interviewer.errors import ReplyTooSlow
 
 
 class _Preparation:
     """One background request: its deltas so far, and how it ended."""
 
-    def __init__(self, request: ChatRequest) -> None:
+    def __init__(
+        self,
+        request: ChatRequest,
+        accept: Callable[[str], bool] | None,
+        complete: Callable[[str], bool] | None,
+    ) -> None:
         self.request = request
+        self.accept = accept
+        self.complete = complete
         self.deltas: list[str] = []
         self.done = False
         self.error: BaseException | None = None
         self.cancelled = False
+        self.rejected = False
+        """The reply came complete, but the engine would reject it (``accept``)."""
         self.changed = threading.Condition()
 
 
@@ -41,19 +58,36 @@ class PreparedChat:
         inner: ChatModel,
         *,
         fits: Callable[[ChatRequest, ChatRequest], bool] | None = None,
+        first_sentence_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.inner = inner
+        self.first_sentence_seconds = first_sentence_seconds
+        """When set, a turn's reply must have a complete sentence this long after the
+        turn's first request (prepared or not), or ``stream`` raises ``ReplyTooSlow``:
+        the engine then says its planned line as written. Measured on 2 cores, a reply
+        nobody prepared took 2-4 s to its first sentence; the candidate waits in
+        silence meanwhile."""
+        self._clock = clock
+        self._turn_started: float | None = None
         self.fits = fits or (lambda prepared, asked: prepared == asked)
         """Whether a reply prepared for the first request may answer the second."""
         self.last_used: tuple[ChatRequest, ChatRequest] | None = None
         """(prepared, asked) when the latest request was answered by a prepared reply."""
+        self.last_replayed: tuple[ChatRequest, ChatRequest] | None = None
+        """(prepared, asked) of the latest replay, kept when the engine then rejected
+        the reply and asked again (for benchmarks: its first words were spoken)."""
         self.prompt_cache_warmable = bool(getattr(inner, "prompt_cache_warmable", False))
         self._lock = threading.Lock()
         self._current: _Preparation | None = None
+        self._ready: _Preparation | None = None
+        """The last preparation that finished without error, kept while a newer runs."""
         self.prepared = 0
         """Requests run ahead (for benchmarks and tests)."""
         self.used = 0
         """Prepared requests the engine then asked for."""
+        self.rejected = 0
+        """Preparations whose complete reply ``accept`` turned down (sampled again)."""
 
     @property
     def model_name(self) -> str:
@@ -66,23 +100,54 @@ class PreparedChat:
             current = self._current
         return current is not None and not current.done
 
-    def prepare(self, request: ChatRequest) -> None:
-        """Run ``request`` in the background; replaces (stops) any earlier one."""
+    @property
+    def latest(self) -> ChatRequest | None:
+        """The newest request prepared that may still be used (running, or finished
+        and accepted); None when there is none, or the newest reply was rejected."""
         with self._lock:
-            if self._current is not None and self._current.request == request:
+            newest = self._current or self._ready
+        if newest is None or newest.rejected:
+            return None
+        return newest.request
+
+    def prepare(
+        self,
+        request: ChatRequest,
+        accept: Callable[[str], bool] | None = None,
+        complete: Callable[[str], bool] | None = None,
+    ) -> None:
+        """Run ``request`` in the background. Stops an earlier one still running; one
+        that finished is kept until this one has finished too. ``accept`` checks the
+        complete reply as the engine will: a reply it turns down is never replayed, and
+        the same request may be prepared again for another sample. ``complete`` says
+        when the reply so far is all the engine will read (it stops at the question):
+        generating more would only hold up the next preparation."""
+        with self._lock:
+            usable = [p for p in (self._current, self._ready) if p is not None and not p.rejected]
+            if any(p.request == request for p in usable):
                 return  # already running or ready
+            self._keep_if_finished(self._current)
             self._stop(self._current)
-            preparation = self._current = _Preparation(request)
+            preparation = self._current = _Preparation(request, accept, complete)
             self.prepared += 1
         threading.Thread(
             target=self._run, args=(preparation,), name="llm-prepare", daemon=True
         ).start()
 
+    def start_reply(self) -> None:
+        """The engine is about to be asked for a reply (a turn ended, a hint): the
+        first-sentence deadline counts from now, for every request until the next."""
+        with self._lock:
+            self._turn_started = self._clock()
+
     def cancel(self) -> None:
-        """The candidate went on talking: stop the preparation, if any."""
+        """The candidate went on talking, or the turn is over: stop the preparation, if
+        any, and forget every prepared reply. The next request starts a new turn's
+        deadline."""
         with self._lock:
             self._stop(self._current)
-            self._current = None
+            self._current = self._ready = None
+            self._turn_started = None
 
     def stream(
         self,
@@ -93,19 +158,55 @@ class PreparedChat:
     ) -> Iterator[str]:
         request = ChatRequest(tuple(messages), max_tokens, temperature)
         with self._lock:
-            preparation, self._current = self._current, None
-            if preparation is not None and not self.fits(preparation.request, request):
-                self._stop(preparation)
-                preparation = None
+            if self._turn_started is None:
+                self._turn_started = self._clock()
+            deadline = (
+                self._turn_started + self.first_sentence_seconds
+                if self.first_sentence_seconds is not None
+                else None
+            )
+            self._keep_if_finished(self._current)
+            # A finished reply first: it can be spoken at once.
+            candidates = [
+                p for p in (self._ready, self._current) if p is not None and not p.rejected
+            ]
+            preparation = next((p for p in candidates if self.fits(p.request, request)), None)
+            for other in candidates:
+                if other is not preparation:
+                    self._stop(other)
+            self._current = self._ready = None
             if preparation is not None:
                 self.used += 1
-                self.last_used = (preparation.request, request)
+                self.last_used = self.last_replayed = (preparation.request, request)
         if preparation is None:
             self.last_used = None  # a retry after a rejected prepared reply, say
-            return self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
-        return self._replay(preparation)
+            if deadline is None:
+                return self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
+            # Run in the background like a preparation, so that waiting for its first
+            # sentence can give up at the deadline.
+            preparation = _Preparation(request, None, None)
+            threading.Thread(
+                target=self._run, args=(preparation,), name="llm-reply", daemon=True
+            ).start()
+        return self._replay(preparation, deadline, self._clock)
 
     # ------------------------------------------------------------------ internals
+
+    def _keep_if_finished(self, preparation: _Preparation | None) -> None:
+        """Called under the lock: a complete, successful preparation becomes the ready one."""
+        if preparation is None:
+            return
+        with preparation.changed:
+            finished = (
+                preparation.done
+                and preparation.error is None
+                and not preparation.cancelled
+                and not preparation.rejected
+            )
+        if finished:
+            self._ready = preparation
+            if self._current is preparation:
+                self._current = None
 
     @staticmethod
     def _stop(preparation: _Preparation | None) -> None:
@@ -130,11 +231,24 @@ class PreparedChat:
                             break
                         preparation.deltas.append(delta)
                         preparation.changed.notify_all()
+                    if preparation.complete is not None and preparation.complete(
+                        "".join(preparation.deltas)
+                    ):
+                        break
             finally:
                 # Closing the HTTP stream stops the server decoding tokens nobody reads.
                 close = getattr(stream, "close", None)
                 if close is not None:
                     close()
+            accept = preparation.accept
+            if (
+                accept is not None
+                and not preparation.cancelled
+                and not accept("".join(preparation.deltas))
+            ):
+                with preparation.changed:
+                    preparation.rejected = True
+                self.rejected += 1
         except Exception as error:  # handed to the consumer, which decides
             with preparation.changed:
                 preparation.error = error
@@ -144,17 +258,33 @@ class PreparedChat:
                 preparation.changed.notify_all()
 
     @staticmethod
-    def _replay(preparation: _Preparation) -> Iterator[str]:
+    def _replay(
+        preparation: _Preparation, deadline: float | None, clock: Callable[[], float]
+    ) -> Iterator[str]:
         index = 0
+        splitter = SentenceSplitter() if deadline is not None else None
         try:
             while True:
                 with preparation.changed:
                     while index >= len(preparation.deltas) and not preparation.done:
-                        preparation.changed.wait()
+                        if splitter is None or deadline is None:
+                            preparation.changed.wait()
+                            continue
+                        left = deadline - clock()
+                        if left <= 0:
+                            raise ReplyTooSlow(
+                                "the model had no sentence ready in time: the planned "
+                                "line is said as written"
+                            )
+                        preparation.changed.wait(left)
                     fresh = preparation.deltas[index:]
                     finished = preparation.done
                     error = preparation.error
                 index += len(fresh)
+                if splitter is not None:
+                    heard = "".join(fresh)
+                    if any(splitter.feed(heard)) or "?" in heard:
+                        splitter = None  # a sentence is ready: no deadline after it
                 yield from fresh
                 if finished and index >= len(preparation.deltas):
                     if error is not None:

@@ -310,6 +310,7 @@ class PracticeScreen(Screen[None]):
             speaker=message.backends.speaker,
             round_minutes=app.settings.round.minutes,
             on_event=self._post_event,
+            first_sentence_deadline=app.settings.llm.first_sentence_deadline_seconds,
         )
         app.add_closer(self._abandon_round)
         typed = self.query_one("#typed-answer", Input)
@@ -366,9 +367,13 @@ class PracticeScreen(Screen[None]):
                 on_partial=self._post_partial,
                 on_status=self._post_status,
                 on_speech=live.stop_speaking,
-                # A pause may end the turn: the reply is generated during it.
-                on_pause=live.prepare_reply,
-                on_resume=live.cancel_prepared,
+                # Hands-free, a pause may end the turn: the reply is generated during it.
+                # Push-to-talk, the key comes right after the last word: the reply is
+                # prepared while the candidate speaks, from the words already settled.
+                on_pause=live.prepare_reply if self.hands_free else None,
+                on_resume=live.cancel_prepared if self.hands_free else None,
+                on_progress=None if self.hands_free else live.prepare_ahead,
+                decode_gate=live.cpu_gate,
             )
             self.current_turn = turn
             self._set_state("listening", "")
