@@ -17,7 +17,13 @@ from interviewer.adapters.llm.prepared import PreparedChat
 from interviewer.adapters.llm.prompt_cache import PromptWarmer, warmable
 from interviewer.adapters.store.files import FileSessionStore
 from interviewer.core.content import Level, Persona, Question, Rubric
-from interviewer.core.engine import EngineConfig, InterviewEngine, InterviewerEvent, Say
+from interviewer.core.engine import (
+    EngineConfig,
+    InterviewEngine,
+    InterviewerEvent,
+    NextReply,
+    Say,
+)
 from interviewer.core.ports import ChatModel, ChatRequest, Speaker
 from interviewer.core.prompts import words_added
 from interviewer.core.session import SessionStatus, Word
@@ -146,20 +152,9 @@ class LiveRound:
         background; ``answer`` speaks it at once if the turn ends with the same words,
         or with at most ``PREPARED_REPLY_MAX_NEW_WORDS`` more and the same probe chosen
         for them. Returns at once; skipped while a reply is being generated."""
-        if not self.prepare_replies or self._prepared is None or self.engine.finished:
-            return
-        if not self._lock.acquire(blocking=False):
-            return
-        try:
-            planned = self.engine.next_reply(text, duration=duration)
-        finally:
-            self._lock.release()
-        if planned is None:
-            return
-        self._prefetch_line(planned.scripted)
-        if self._warmer is not None:
-            self._warmer.cancel()  # the preparation warms the cache as it goes
-        self._prepared.prepare(planned.request, accept=planned.accepts, complete=planned.complete)
+        planned = self._plan_reply(text, duration)
+        if planned is not None:
+            self._prepare(planned)
 
     def prepare_ahead(self, text: str, duration: float) -> None:
         """The candidate is still speaking (push-to-talk) and has said ``text`` for sure
@@ -168,21 +163,33 @@ class LiveRound:
         words with the same probe. A preparation that is running is left to finish
         unless the probe changed; a new one starts every ``PREPARE_AHEAD_EVERY_WORDS``.
         Returns at once (the capture thread calls it)."""
-        if not self.prepare_replies or self._prepared is None or self.engine.finished:
+        planned = self._plan_reply(text, duration)
+        if planned is None or self._prepared is None:
             return
-        if not self._lock.acquire(blocking=False):
-            return
-        try:
-            planned = self.engine.next_reply(text, duration=duration)
-        finally:
-            self._lock.release()
-        if planned is None:
-            return
-        self._prefetch_line(planned.scripted)
         latest = self._prepared.latest  # None too when the newest reply was rejected
         added = words_added(latest, planned.request) if latest is not None else None
         if added is not None and (self._prepared.running or added < PREPARE_AHEAD_EVERY_WORDS):
             return  # same probe: let it finish, or too few new words to be worth it
+        self._prepare(planned)
+
+    def _plan_reply(self, text: str, duration: float) -> NextReply | None:
+        """What the engine would ask the model if the turn ended with ``text`` (None:
+        nothing to prepare, or the engine is busy); its planned line is synthesized
+        ahead meanwhile."""
+        if not self.prepare_replies or self._prepared is None or self.engine.finished:
+            return None
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            planned = self.engine.next_reply(text, duration=duration)
+        finally:
+            self._lock.release()
+        if planned is not None:
+            self._prefetch_line(planned.scripted)
+        return planned
+
+    def _prepare(self, planned: NextReply) -> None:
+        assert self._prepared is not None
         if self._warmer is not None:
             self._warmer.cancel()  # the preparation warms the cache as it goes
         # Checked as the engine will check it: a reply it would reject (the small model

@@ -722,6 +722,12 @@ def _summarize(timings: list[TurnTiming]) -> dict[str, Any]:
         stages["stream_sentence_s"] = percentiles(
             [t.stream_sentence_s for t in rows if t.stream_sentence_s is not None]
         )
+        stages["end_to_final_all_turns_s"] = percentiles(
+            [t.end_to_final_s for t in timings if t.mode == mode.value]
+        )
+        stages["total_all_turns_excluding_wait_s"] = percentiles(
+            [t.total_s - t.wait_s for t in timings if t.mode == mode.value and t.total_s]
+        )
         if mode is TurnMode.HANDS_FREE:
             stages["wait_s"] = percentiles([t.wait_s for t in rows])
             stages["total_excluding_wait_s"] = percentiles(
@@ -777,8 +783,18 @@ def render_markdown(figures: dict[str, Any]) -> str:
         f"{cell(hf.get('total_excluding_wait_s'))} |"
     )
     lines.append(
-        f"| last word -> first audio, every turn (planned lines included) | "
+        f"| **every turn** (planned lines included): end of speech -> final transcript | "
+        f"{cell(ptt.get('end_to_final_all_turns_s'))} | "
+        f"{cell(hf.get('end_to_final_all_turns_s'))} |"
+    )
+    lines.append(
+        f"| **every turn**: last word -> first audio | "
         f"{cell(ptt.get('total_all_turns_s'))} | {cell(hf.get('total_all_turns_s'))} |"
+    )
+    lines.append(
+        f"| **every turn**: excluding the silence wait | "
+        f"{cell(ptt.get('total_all_turns_excluding_wait_s'))} | "
+        f"{cell(hf.get('total_all_turns_excluding_wait_s'))} |"
     )
     modes = [figures.get(mode, {}) for mode in ("push_to_talk", "hands_free")]
     lines.append(

@@ -300,6 +300,17 @@ class LocalChat(RecordingChat):
     prompt_cache_warmable = True
 
 
+class RepliesOnlyChat(LocalChat):
+    """Scripted replies go to replies only: warm-ups (max_tokens=1) get their own."""
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.6
+    ) -> Iterator[str]:
+        if max_tokens == 1:
+            return iter(["."])
+        return super().stream(messages, max_tokens=max_tokens, temperature=temperature)
+
+
 def make_round(rubric: Rubric, chat: object, tmp_path: Path) -> LiveRound:
     return LiveRound(
         store=FileSessionStore(tmp_path),
@@ -391,20 +402,7 @@ def test_a_prepared_reply_the_guard_rejects_is_never_spoken_or_credited(
 ) -> None:
     """It should be checked as soon as it is complete, and the turn asks the model."""
 
-    # Warm-ups (max_tokens=1) also read replies: give them their own.
-    class Local(LocalChat):
-        def stream(
-            self,
-            messages: Sequence[ChatMessage],
-            *,
-            max_tokens: int = 256,
-            temperature: float = 0.6,
-        ) -> Iterator[str]:
-            if max_tokens == 1:
-                return iter(["."])
-            return super().stream(messages, max_tokens=max_tokens, temperature=temperature)
-
-    chat = Local(["Queues are a fine start.", "What happens when a worker dies mid-job?"])
+    chat = RepliesOnlyChat(["Queues are a fine start.", "What happens when a worker dies mid-job?"])
     live = make_round(rubric, chat, tmp_path)
     live.start()
     live.prepare_reply(ANSWER, 20.0)
@@ -649,19 +647,7 @@ def test_next_reply_checks_a_reply_as_the_engine_will(rubric: Rubric) -> None:
 def test_prepare_ahead_samples_again_when_the_engine_would_reject_the_reply(
     rubric: Rubric, tmp_path: Path
 ) -> None:
-    class Local(LocalChat):
-        def stream(
-            self,
-            messages: Sequence[ChatMessage],
-            *,
-            max_tokens: int = 256,
-            temperature: float = 0.6,
-        ) -> Iterator[str]:
-            if max_tokens == 1:
-                return iter(["."])  # warm-ups
-            return super().stream(messages, max_tokens=max_tokens, temperature=temperature)
-
-    chat = Local(["Queues are a fine start.", "What happens when a worker dies mid-job?"])
+    chat = RepliesOnlyChat(["Queues are a fine start.", "What happens when a worker dies mid-job?"])
     live = make_round(rubric, chat, tmp_path)
     live.start()
     live.prepare_ahead(ANSWER, 20.0)
