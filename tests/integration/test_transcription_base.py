@@ -45,7 +45,11 @@ def test_base_transcribes_a_synthesized_sentence_in_english(base: Any) -> None:
     transcript = base.transcribe(audio, prompt=biasing_prompt(["exponential backoff"]))
     heard = normalize_for_matching(transcript.text).split()
     missing = [w for w in KEY_WORDS if w not in heard]
-    assert len(missing) <= 1, f"heard {transcript.text!r}"
+    # Piper samples its prosody, so the clip differs run to run; base then hears
+    # "Failed" as "Felt" or "Fail" and "queue" as "Q" now and then (4 runs: 0-2 of these
+    # missed). The biased terms must be right every time.
+    assert len(missing) <= 2, f"heard {transcript.text!r}"
+    assert "exponential" in heard and "backoff" in heard, transcript.text
     # Multilingual, but told the language: English words in Latin script, nothing else.
     assert transcript.text.isascii(), transcript.text
     assert transcript.words
