@@ -251,9 +251,9 @@ class LiveRound:
             self._prefetched_line = line
             prefetch(line)
 
-    def _start_reply(self) -> None:
+    def _start_reply(self, *, spoken: bool) -> None:
         if self._prepared is not None:
-            self._prepared.start_reply()
+            self._prepared.start_reply(spoken=spoken)
 
     def _say_early(self, sentence: str) -> None:
         if self.speak_early and self.speaker is not None:
@@ -264,7 +264,7 @@ class LiveRound:
         if self._warmer is not None:
             self._warmer.cancel()  # the real request goes next
         self.last_prepared = None
-        self._start_reply()
+        self._start_reply(spoken=turn.audio_file is not None)
         with self._lock:
             self._handle(
                 self.engine.on_candidate_turn(
@@ -281,13 +281,13 @@ class LiveRound:
 
     def repeat_last_line(self) -> None:
         """The candidate asked to hear the question again (recorded as a repeat)."""
-        self._start_reply()
+        self._start_reply(spoken=False)
         with self._lock:
             self._handle(self.engine.repeat_last())
 
     def hint(self) -> None:
         """The candidate asked for a hint (recorded as such in the session)."""
-        self._start_reply()
+        self._start_reply(spoken=False)
         with self._lock:
             self._handle(self.engine.request_hint())
 

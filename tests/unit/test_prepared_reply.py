@@ -671,7 +671,7 @@ def test_prepare_ahead_samples_again_when_the_engine_would_reject_the_reply(
 def test_a_reply_with_no_sentence_by_the_deadline_raises_reply_too_slow() -> None:
     inner = GatedChat("Okay. What breaks first?")
     chat = PreparedChat(inner, first_sentence_seconds=0.2)
-    chat.start_reply()
+    chat.start_reply(spoken=True)
     started = time.monotonic()
     with pytest.raises(ReplyTooSlow):
         stream_text(chat, request("answer"))
@@ -680,10 +680,20 @@ def test_a_reply_with_no_sentence_by_the_deadline_raises_reply_too_slow() -> Non
     assert inner.closed.wait(5)
 
 
+def test_a_typed_answer_waits_for_the_model_as_long_as_it_takes() -> None:
+    """The candidate reads a reply to a typed answer: no deadline, no planned line."""
+    inner = GatedChat("What breaks first?")
+    chat = PreparedChat(inner, first_sentence_seconds=0.05)
+    chat.start_reply(spoken=False)
+    deltas = chat.stream([ChatMessage("user", "answer")], max_tokens=96, temperature=0.5)
+    threading.Timer(0.3, inner.release).start()
+    assert "".join(deltas) == "What breaks first?"
+
+
 def test_after_its_first_sentence_a_reply_may_take_its_time() -> None:
     inner = GatedChat("Okay. What breaks first?")
     chat = PreparedChat(inner, first_sentence_seconds=0.3)
-    chat.start_reply()
+    chat.start_reply(spoken=True)
     inner.release(2)  # "Okay. " and the start of the next sentence
     deltas = chat.stream([ChatMessage("user", "answer")], max_tokens=96, temperature=0.5)
     assert next(deltas) == "Okay. "
@@ -699,7 +709,7 @@ def test_a_prepared_reply_that_is_ready_beats_any_deadline() -> None:
     inner.release()
     while chat.running:
         time.sleep(0.01)
-    chat.start_reply()
+    chat.start_reply(spoken=True)
     time.sleep(0.05)
     assert stream_text(chat, request("answer")) == "What happens when the worker dies?"
 

@@ -63,13 +63,13 @@ class PreparedChat:
     ) -> None:
         self.inner = inner
         self.first_sentence_seconds = first_sentence_seconds
-        """When set, a turn's reply must have a complete sentence this long after the
-        turn's first request (prepared or not), or ``stream`` raises ``ReplyTooSlow``:
-        the engine then says its planned line as written. Measured on 2 cores, a reply
-        nobody prepared took 2-4 s to its first sentence; the candidate waits in
-        silence meanwhile."""
+        """When set, the reply to a spoken turn (``start_reply(spoken=True)``) must have
+        a complete sentence this long after the turn ended, prepared or not, or
+        ``stream`` raises ``ReplyTooSlow``: the engine then says its planned line as
+        written. Measured on 2 cores, a reply nobody prepared took 2-4 s to its first
+        sentence; the candidate waits in silence meanwhile."""
         self._clock = clock
-        self._turn_started: float | None = None
+        self._deadline: float | None = None
         self.fits = fits or (lambda prepared, asked: prepared == asked)
         """Whether a reply prepared for the first request may answer the second."""
         self.last_used: tuple[ChatRequest, ChatRequest] | None = None
@@ -134,20 +134,25 @@ class PreparedChat:
             target=self._run, args=(preparation,), name="llm-prepare", daemon=True
         ).start()
 
-    def start_reply(self) -> None:
-        """The engine is about to be asked for a reply (a turn ended, a hint): the
-        first-sentence deadline counts from now, for every request until the next."""
+    def start_reply(self, *, spoken: bool) -> None:
+        """The engine is about to be asked for a reply. To a spoken turn, the
+        first-sentence deadline counts from now, for every request until the next
+        ``start_reply``; a typed answer (the candidate reads) or a key waits for the
+        model as long as it takes."""
         with self._lock:
-            self._turn_started = self._clock()
+            self._deadline = (
+                self._clock() + self.first_sentence_seconds
+                if spoken and self.first_sentence_seconds is not None
+                else None
+            )
 
     def cancel(self) -> None:
         """The candidate went on talking, or the turn is over: stop the preparation, if
-        any, and forget every prepared reply. The next request starts a new turn's
-        deadline."""
+        any, and forget every prepared reply."""
         with self._lock:
             self._stop(self._current)
             self._current = self._ready = None
-            self._turn_started = None
+            self._deadline = None
 
     def stream(
         self,
@@ -158,13 +163,7 @@ class PreparedChat:
     ) -> Iterator[str]:
         request = ChatRequest(tuple(messages), max_tokens, temperature)
         with self._lock:
-            if self._turn_started is None:
-                self._turn_started = self._clock()
-            deadline = (
-                self._turn_started + self.first_sentence_seconds
-                if self.first_sentence_seconds is not None
-                else None
-            )
+            deadline = self._deadline
             self._keep_if_finished(self._current)
             # A finished reply first: it can be spoken at once.
             candidates = [
