@@ -247,7 +247,8 @@ class PreparedChat:
             ):
                 with preparation.changed:
                     preparation.rejected = True
-                self.rejected += 1
+                with self._lock:
+                    self.rejected += 1
         except Exception as error:  # handed to the consumer, which decides
             with preparation.changed:
                 preparation.error = error
