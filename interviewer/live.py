@@ -118,7 +118,10 @@ class LiveRound:
         said after it was made (for benchmarks and tests). Kept when the engine then
         rejected that reply: its first sentence may already have been spoken."""
         self._warmer = PromptWarmer(chat) if chat is not None and warmable(chat) else None
-        self._cpu_gate: CpuGate | None = getattr(chat, "cpu_gate", None)
+        self.cpu_gate: CpuGate | None = getattr(chat, "cpu_gate", None)
+        """Hold it while speech is decoded: the embedded LLM server's background work
+        (a reply being prepared, a warm-up) waits meanwhile (``EmbeddedServer.paused``).
+        None for remote endpoints and fakes."""
 
     @property
     def finished(self) -> bool:
@@ -196,13 +199,6 @@ class LiveRound:
         # now and then asks no question) is sampled again at the next words, not found
         # out after the turn, when a retry costs seconds of silence.
         self._prepared.prepare(planned.request, accept=planned.accepts, complete=planned.complete)
-
-    @property
-    def cpu_gate(self) -> CpuGate | None:
-        """Hold it while speech is decoded: the embedded LLM server's background work
-        (a reply being prepared, a warm-up) waits meanwhile (``EmbeddedServer.paused``).
-        None for remote endpoints and fakes."""
-        return self._cpu_gate
 
     def cancel_prepared(self) -> None:
         """Drop the prepared reply: the candidate went on talking (a new pause prepares

@@ -64,6 +64,7 @@ __all__ = [
     "EngineConfig",
     "InterviewEngine",
     "InterviewerEvent",
+    "NextReply",
     "Phase",
     "RoundEnded",
     "Say",

@@ -266,9 +266,8 @@ def _streaming_options(seconds: float) -> dict[str, Any]:
 
 def _window_frames(samples: int) -> int:
     """Encoder frames for a streaming decode of ``samples``: whole seconds of audio plus
-    ``STREAMING_WINDOW_MARGIN``, at most the model's 30 s window."""
-    seconds = math.ceil(samples / SAMPLE_RATE + STREAMING_WINDOW_MARGIN)
-    return min(3000, seconds * 100)
+    ``STREAMING_WINDOW_MARGIN`` (``encode`` never keeps more than the model's window)."""
+    return math.ceil(samples / SAMPLE_RATE + STREAMING_WINDOW_MARGIN) * 100
 
 
 def _shifted(segment: RecognizedSegment, offset: float) -> RecognizedSegment:
