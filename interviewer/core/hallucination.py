@@ -10,6 +10,7 @@ candidate who really says "thank you" out loud keeps it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 KNOWN_SILENCE_HALLUCINATIONS = frozenset(
     {
@@ -99,3 +100,42 @@ def drop_reason(
     if rms < QUIET_RMS / 4 and no_speech_prob > DOUBTFUL_NO_SPEECH_PROB:
         return "near-silent audio"
     return None
+
+
+LOOP_MIN_WORDS = 4
+"""A phrase this long said twice back to back is a decoding loop: people restart short
+phrases ("I think, I think we"), not whole clauses."""
+LOOP_MIN_REPEATS_SHORT = 3
+"""A shorter phrase of two or three words is a loop once it comes three times in a row..."""
+LOOP_MIN_REPEATS_WORD = 4
+"""...and one word four times ("very, very" is speech; "the the the the" is not)."""
+
+
+def repetition_loop(words: Sequence[str]) -> tuple[int, int] | None:
+    """The span ``(start, end)`` of ``words`` that is a repetition loop, or None.
+
+    Whisper sometimes loops on a phrase until its token limit ("And they can see of every
+    shard. And they can see of every shard. And they"); the text is too short for the
+    compression ratio to catch it. The first saying is kept: the span covers the repeats
+    after it, and a cut-off start of one more repeat.
+    """
+    normalized = [normalize_phrase(word) for word in words]
+    for start in range(len(normalized)):
+        for size in range(1, (len(normalized) - start) // 2 + 1):
+            phrase = normalized[start : start + size]
+            repeats = 1
+            while normalized[start + repeats * size : start + (repeats + 1) * size] == phrase:
+                repeats += 1
+            if repeats < _repeats_for_a_loop(size):
+                continue
+            end = start + repeats * size
+            while end < len(normalized) and normalized[end] == phrase[(end - start) % size]:
+                end += 1
+            return start + size, end
+    return None
+
+
+def _repeats_for_a_loop(size: int) -> int:
+    if size >= LOOP_MIN_WORDS:
+        return 2
+    return LOOP_MIN_REPEATS_SHORT if size > 1 else LOOP_MIN_REPEATS_WORD

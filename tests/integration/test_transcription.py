@@ -24,6 +24,7 @@ SENTENCE = (
     "We retry with exponential backoff and jitter, and failed jobs go to a dead-letter queue."
 )
 KEY_WORDS = ["retry", "exponential", "backoff", "jitter", "failed", "jobs", "letter", "queue"]
+DATA = Path(__file__).parents[1] / "data"
 LONG_ANSWER = (
     "Every job carries an idempotency key, so a retry never charges the customer twice. "
     "Workers hold a lease and send a heartbeat, and a crashed worker's job comes back. "
@@ -105,6 +106,24 @@ def test_streaming_gives_partials_then_a_final_like_batch(speak: Any, transcribe
     )
     assert stream_edits / words <= 0.25, final.text
     assert_sane_timestamps(final.words, final.duration)
+
+
+def test_a_recording_whose_tail_once_looped_streams_without_the_loop(transcriber: Any) -> None:
+    """Piper's rendition of ``LONG_ANSWER`` saved from a CI run where the final decode of
+    the tail, with a short encoder window, looped: "...watch the p99 and lay in sea of
+    every shard. And lay in sea of every shard. And lay in sea of every" (20 edits)."""
+    from interviewer.adapters.stt.streaming import StreamingTranscriber
+    from interviewer.bench.stt import word_error_rate
+
+    audio, rate = soundfile.read(DATA / "audio" / "looping-tail.flac", dtype="float32")
+    assert rate == SAMPLE_RATE
+    stream = StreamingTranscriber(transcriber, commit_after=2.0, max_window=6.0)
+    for start in range(0, audio.size, SAMPLE_RATE // 10):
+        stream.feed(audio[start : start + SAMPLE_RATE // 10])
+    final = stream.finish()
+    edits, words = word_error_rate(LONG_ANSWER, final.text)
+    assert edits / words <= 0.2, final.text
+    assert final.text.rstrip(".").endswith("every shard"), final.text
 
 
 def test_silence_and_noise_give_no_text(transcriber: Any) -> None:

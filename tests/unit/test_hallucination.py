@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.core.hallucination import drop_reason, is_known_hallucination
+from interviewer.core.hallucination import drop_reason, is_known_hallucination, repetition_loop
 
 CONFIDENT = {"no_speech_prob": 0.01, "avg_logprob": -0.2, "compression_ratio": 1.3}
 SPEECH = {"duration": 2.5, "rms": 0.08}
@@ -64,3 +64,38 @@ def test_repetition_loop_is_dropped() -> None:
 
 def test_punctuation_only_is_dropped() -> None:
     assert drop_reason(" ... ", **CONFIDENT, **SPEECH) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        (
+            "of every shard. And they can see of every shard. And they can see of every "
+            "shard. And they",
+            "of every shard. And they can see",
+        ),
+        ("P99, and P99, and P99, and P99,", "P99, and"),
+        ("the the the the end", "the end"),
+        ("we shard by key, we shard by key, and then", "we shard by key, and then"),
+    ],
+)
+def test_a_repetition_loop_is_found_and_the_first_saying_kept(text: str, kept: str) -> None:
+    words = text.split()
+    loop = repetition_loop(words)
+    assert loop is not None
+    start, end = loop
+    assert " ".join(words[:start] + words[end:]) == kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I think, I think we should shard by user",
+        "it is very, very fast",
+        "retry, retry, retry with backoff",
+        "a lease and a heartbeat and a lease renewal",
+        "",
+    ],
+)
+def test_ordinary_repeats_in_speech_are_not_loops(text: str) -> None:
+    assert repetition_loop(text.split()) is None

@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from interviewer.adapters.stt.whisper import RecognizedSegment
+from interviewer.adapters.stt.whisper import RecognizedSegment, join_words
 from interviewer.core.glossary import normalize_for_matching
 from interviewer.core.ports import SAMPLE_RATE, Samples, Transcript
 from interviewer.core.session import Word
@@ -133,7 +133,7 @@ class StreamingTranscriber:
         buffer = self._audio()
         if not _quiet(buffer[self._decoded_until :]):
             return None
-        return _join(self._committed_words + self._tentative)
+        return join_words(self._committed_words + self._tentative)
 
     def append(self, samples: Samples) -> None:
         """Add captured audio without decoding: ``finish`` (or the next ``feed``) covers
@@ -189,7 +189,7 @@ class StreamingTranscriber:
         self._committed_at = self._decoded_until = buffer.size
         words = list(self._committed_words)
         self._partial = self._make_partial()
-        return Transcript(text=_join(words), duration=buffer.size / SAMPLE_RATE, words=words)
+        return Transcript(text=join_words(words), duration=buffer.size / SAMPLE_RATE, words=words)
 
     # ------------------------------------------------------------------ internals
 
@@ -205,7 +205,7 @@ class StreamingTranscriber:
     def _decode(self, buffer: Samples, *, final: bool) -> None:
         start = self._committed_at
         offset = start / SAMPLE_RATE
-        context = _join(self._committed_words)[-CONTEXT_CHARS:]
+        context = join_words(self._committed_words)[-CONTEXT_CHARS:]
         prompt = " ".join(part for part in (self.prompt, context) if part) or None
         segments = self.transcriber.recognize(buffer[start:], prompt=prompt, fallback=False)
         self.decodes += 1
@@ -257,8 +257,8 @@ class StreamingTranscriber:
         self._committed_at = max(self._committed_at, min(int(boundary * SAMPLE_RATE), size))
 
     def _make_partial(self) -> Partial:
-        committed = _join(self._committed_words)
-        text = _join(self._committed_words + self._tentative)
+        committed = join_words(self._committed_words)
+        text = join_words(self._committed_words + self._tentative)
         return Partial(text=text, committed=committed, audio_seconds=self.audio_seconds)
 
 
@@ -285,13 +285,3 @@ def _agreed_prefix(words: list[Word], previous: list[Word]) -> int:
             break
         count += 1
     return count
-
-
-def _join(words: list[Word]) -> str:
-    """Words back into text. Whisper splits "dead-letter" into "dead" + "-letter" and
-    "worker's" into "worker" + "'s"; those pieces attach without a space."""
-    text = ""
-    for word in words:
-        glue = "" if not text or word.word[:1] in "-'.,?!%)" else " "
-        text += glue + word.word
-    return text

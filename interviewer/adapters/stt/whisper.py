@@ -22,7 +22,7 @@ from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from interviewer.adapters import model_assets
 from interviewer.core.glossary import biasing_prompt
-from interviewer.core.hallucination import drop_reason
+from interviewer.core.hallucination import drop_reason, repetition_loop
 from interviewer.core.ports import SAMPLE_RATE, Samples, Transcript
 from interviewer.core.session import Word
 from interviewer.errors import ConfigError
@@ -204,8 +204,29 @@ class WhisperTranscriber:
         on_progress: ProgressFn | None,
         fallback: bool,
     ) -> list[RecognizedSegment]:
+        window_frames = None if fallback else _window_frames(audio.size)
+        kept = self._decode(audio, prompt, hotwords, on_progress, fallback, window_frames)
+        if repetition_loop([w.word for s in kept for w in s.words]) is None:
+            return kept
+        if window_frames is not None:
+            # A short encoder window lacks the trailing silence Whisper was trained to end
+            # on; the rare loop it starts is gone with the whole 30 s window (seen once in
+            # some hundred decodes of a 15 s answer: "of every shard. And they can see
+            # of every shard. And they").
+            kept = self._decode(audio, prompt, hotwords, None, fallback, None)
+        return _without_loop(kept)
+
+    def _decode(
+        self,
+        audio: Samples,
+        prompt: str | None,
+        hotwords: str | None,
+        on_progress: ProgressFn | None,
+        fallback: bool,
+        window_frames: int | None,
+    ) -> list[RecognizedSegment]:
         self._model.one_pass = not fallback
-        self._model.window_frames = None if fallback else _window_frames(audio.size)
+        self._model.window_frames = window_frames
         segments, info = self._model.transcribe(
             audio,
             language="en",
@@ -268,6 +289,36 @@ def _window_frames(samples: int) -> int:
     """Encoder frames for a streaming decode of ``samples``: whole seconds of audio plus
     ``STREAMING_WINDOW_MARGIN`` (``encode`` never keeps more than the model's window)."""
     return math.ceil(samples / SAMPLE_RATE + STREAMING_WINDOW_MARGIN) * 100
+
+
+def _without_loop(segments: list[RecognizedSegment]) -> list[RecognizedSegment]:
+    """``segments`` without the words of a repetition loop (the first saying is kept)."""
+    words = [(index, w) for index, s in enumerate(segments) for w in s.words]
+    loop = repetition_loop([w.word for _, w in words])
+    if loop is None:
+        return segments
+    start, end = loop
+    kept_words = words[:start] + words[end:]
+    result: list[RecognizedSegment] = []
+    for index, segment in enumerate(segments):
+        mine = [w for owner, w in kept_words if owner == index]
+        if not mine:
+            continue
+        if len(mine) < len(segment.words):
+            text = join_words(mine)
+            segment = RecognizedSegment(mine[0].start, mine[-1].end, text, mine)
+        result.append(segment)
+    return _without_loop(result)
+
+
+def join_words(words: Sequence[Word]) -> str:
+    """Words back into text. Whisper splits "dead-letter" into "dead" + "-letter" and
+    "worker's" into "worker" + "'s"; those pieces attach without a space."""
+    text = ""
+    for word in words:
+        glue = "" if not text or word.word[:1] in "-'.,?!%)" else " "
+        text += glue + word.word
+    return text
 
 
 def _shifted(segment: RecognizedSegment, offset: float) -> RecognizedSegment:
