@@ -336,6 +336,9 @@ class TurnTiming:
 
 
 DEADLINE_NOTE = "not ready in time"
+PLANNED_QUESTION_NOTE = "the planned question follows"
+"""The model reacted to the answer but asked nothing; its reaction, then the planned
+question (``guard_reply``)."""
 """In a reply's session note when the planned line was said because the model's reply
 missed the first-sentence deadline (``llm.first_sentence_deadline_seconds``)."""
 
@@ -745,6 +748,9 @@ def _summarize(timings: list[TurnTiming]) -> dict[str, Any]:
             "deadline_fallbacks": len(
                 [t for t in timings if t.mode == mode.value and DEADLINE_NOTE in t.note]
             ),
+            "llm_reaction_then_planned_question": len(
+                [t for t in rows if PLANNED_QUESTION_NOTE in t.note]
+            ),
             "llm_attempts_per_turn": round(
                 float(np.mean([t.requests for t in rows])) if rows else 0.0, 2
             ),
@@ -800,6 +806,14 @@ def render_markdown(figures: dict[str, Any]) -> str:
     lines.append(
         "| replies prepared ahead and used | "
         + " | ".join(f"{m.get('prepared_in_pause', 0)} of {m.get('llm_turns', 0)}" for m in modes)
+        + " |"
+    )
+    lines.append(
+        "| LLM turns that were the model's reaction, then the planned question | "
+        + " | ".join(
+            f"{m.get('llm_reaction_then_planned_question', 0)} of {m.get('llm_turns', 0)}"
+            for m in modes
+        )
         + " |"
     )
     lines.append(

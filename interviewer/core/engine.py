@@ -37,7 +37,7 @@ from interviewer.core.content import (
     Rubric,
     Tone,
 )
-from interviewer.core.guards import guard_reply, truncate_sentences
+from interviewer.core.guards import guard_reply, is_safe_lead_in, truncate_sentences
 from interviewer.core.planning import (
     EvidenceDetector,
     ItemKey,
@@ -714,6 +714,7 @@ class InterviewEngine:
                 max_sentences=max_sentences,
                 must_ask=must_ask,
                 secrets=self.question.model_answer,
+                planned_question=scripted if must_ask else "",
             )
             if result.text is not None:
                 how = "phrased by the LLM"
@@ -761,16 +762,11 @@ class InterviewEngine:
         the persona's budget for the question (which ends the stream, so it is never
         early). A reply rejected later keeps it: the fallback follows it. Only the first
         attempt speaks early, so a retry cannot repeat a lead-in."""
-        if self.on_sentence is None or sentence.endswith("?"):
+        if self.on_sentence is None or not self._early_open:
             return
         if len(self._spoken_early) + (2 if must_ask else 1) > max_sentences:
             return
-        if not self._early_open:
-            return
-        checked = guard_reply(
-            sentence, max_sentences=1, must_ask=False, secrets=self.question.model_answer
-        )
-        if checked.text != sentence or checked.problem is not None:
+        if not is_safe_lead_in(sentence, secrets=self.question.model_answer):
             return
         self._spoken_early.append(sentence)
         self.on_sentence(sentence)
@@ -847,6 +843,7 @@ class NextReply:
             max_sentences=self.max_sentences,
             must_ask=self.must_ask,
             secrets=self.secrets,
+            planned_question=self.scripted if self.must_ask else "",
         )
         return checked.text is not None
 

@@ -14,7 +14,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["GuardResult", "guard_reply", "split_sentences", "truncate_sentences"]
+__all__ = [
+    "GuardResult",
+    "guard_reply",
+    "is_safe_lead_in",
+    "split_sentences",
+    "truncate_sentences",
+]
 
 PERSONA_BREAKS = re.compile(
     r"\b(?:as an ai|an ai (?:language )?model|i am an ai|i'm an ai|language model|"
@@ -45,6 +51,13 @@ SELF_INTRODUCTION = re.compile(
 small models copy the greeting into every reply. The greeting itself is scripted."""
 ROLE_LABEL = re.compile(r"^\s*(?:\*\*)?[A-Z][\w .'-]{0,30}(?:\*\*)?\s*:\s+")
 MARKDOWN = re.compile(r"(\*\*|__|`+|^#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+)", re.MULTILINE)
+
+LEAD_IN_MAX_WORDS = 20
+"""Before its question, an interviewer reacts or sets a scene ("Fair enough. Now traffic
+is ten times higher."): a clause or two. Longer statements before a question were, every
+time one was seen, the model explaining the answer: "The time goes from the moment a
+request is received to the moment it's processed, and this can vary depending on factors
+such as database queries, network latency, and CPU usage." (31 words)."""
 
 LEAK_NGRAM = 6
 """Sharing this many consecutive words with the model answer counts as revealing it."""
@@ -107,12 +120,16 @@ def guard_reply(
     max_sentences: int,
     must_ask: bool,
     secrets: Sequence[str] = (),
+    planned_question: str = "",
 ) -> GuardResult:
     """Make ``raw`` safe to speak, or reject it.
 
     ``must_ask``: a probe must end in one question, and nothing after it (a model that
-    keeps going after its question tends to answer it). ``secrets``: text that must not
-    be revealed (the question's model answer).
+    keeps going after its question tends to answer it); lead-ins longer than
+    ``LEAD_IN_MAX_WORDS`` are dropped. ``secrets``: text that must not be revealed (the
+    question's model answer). ``planned_question``: the probe as written; a reply that
+    reacts to the answer but asks nothing keeps its first sentence and asks this, when
+    the persona's sentence budget has room.
     """
     text = raw.strip().strip('"').strip()
     text = ROLE_LABEL.sub("", text, count=1)
@@ -136,8 +153,20 @@ def guard_reply(
         kept = [s for s in kept if s not in introductions]
         repaired = "dropped a repeated self-introduction"
     if must_ask:
+        long_lead_ins = [
+            s for s in kept if not s.endswith("?") and len(_words(s)) > LEAD_IN_MAX_WORDS
+        ]
+        if long_lead_ins:
+            kept = [s for s in kept if s not in long_lead_ins]
+            repaired = "dropped a long lead-in"
         first_question = next((i for i, s in enumerate(kept) if s.endswith("?")), None)
         if first_question is None:
+            planned = split_sentences(planned_question)
+            if kept and planned and 1 + len(planned) <= max_sentences:
+                # The model reacted to what was said but asked nothing (a 1.5B model
+                # does, often): its reaction, then the question as planned.
+                text = " ".join([kept[0], *planned])
+                return GuardResult(text, "asked no question: the planned question follows")
             return GuardResult(None, "reply asked no question")
         if first_question < len(kept) - 1:
             repaired = "dropped what followed the question"
@@ -152,3 +181,13 @@ def guard_reply(
     if not kept:
         return GuardResult(None, "reply only explained")
     return GuardResult(" ".join(kept), repaired)
+
+
+def is_safe_lead_in(sentence: str, *, secrets: Sequence[str] = ()) -> bool:
+    """Whether ``sentence`` may be said before the rest of a probe's reply is known: a
+    short statement that ``guard_reply`` passes unchanged on its own (once said, it
+    cannot be taken back)."""
+    if sentence.endswith("?") or len(_words(sentence)) > LEAD_IN_MAX_WORDS:
+        return False
+    checked = guard_reply(sentence, max_sentences=1, must_ask=False, secrets=secrets)
+    return checked.text == sentence and checked.problem is None

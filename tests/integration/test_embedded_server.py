@@ -20,7 +20,10 @@ from interviewer.llm_runtime import open_llm
 from interviewer.settings import load_settings
 
 APP_SCRIPT = """
-import sys, time
+import signal, sys, time
+# Ctrl-C as in a terminal: a test run started as a background job ("pytest &") hands its
+# children SIGINT ignored, and Python then raises no KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from interviewer.llm_runtime import open_llm
 from interviewer.settings import load_settings
 with open_llm(load_settings().llm) as runtime:

@@ -167,3 +167,34 @@ def test_a_growing_long_answer_keeps_its_clipped_start() -> None:
         same += longer.startswith(shorter)
         assert len(longer.split()) <= 140 + 35 + 1
     assert same > 0.9 * (399 - 150)
+
+
+def test_a_long_explaining_sentence_is_never_said_early(rubric: Rubric) -> None:
+    """Once said it cannot be taken back: the model once answered its own question in a
+    31-word first sentence, spoken before the guard saw the rest."""
+    early: list[str] = []
+    reply = (
+        "The time goes from the moment a request is received to the moment it's processed, "
+        "and this can vary depending on factors such as database queries, network latency, "
+        "and CPU usage. Where does the time go in a single request?"
+    )
+    engine = make_engine(rubric, ScriptedChat([reply]), "friendly-backend", early)
+    line = probe_line(engine.on_candidate_turn(ANSWER))
+    assert early == []
+    assert "database queries" not in line.text
+
+
+def test_a_reaction_that_asks_nothing_is_followed_by_the_planned_probe(rubric: Rubric) -> None:
+    early: list[str] = []
+    engine = make_engine(
+        rubric,
+        ScriptedChat(["Okay, a pool of workers behind a queue."]),
+        "friendly-backend",
+        early,
+    )
+    planned = engine.next_reply(ANSWER)
+    assert planned is not None and planned.accepts("Okay, a pool of workers behind a queue.")
+    line = probe_line(engine.on_candidate_turn(ANSWER))
+    assert line.text == f"Okay, a pool of workers behind a queue. {planned.scripted}"
+    assert line.scripted is False
+    assert "planned question follows" in (line.note or "")
