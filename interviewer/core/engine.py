@@ -456,6 +456,7 @@ class InterviewEngine:
                 max_sentences,
                 tuple(self.question.model_answer),
                 scripted,
+                twin._last_answer(),
             )
         return None
 
@@ -715,6 +716,7 @@ class InterviewEngine:
                 must_ask=must_ask,
                 secrets=self.question.model_answer,
                 planned_question=scripted if must_ask else "",
+                answer=self._last_answer(),
             )
             if result.text is not None:
                 how = "phrased by the LLM"
@@ -756,6 +758,11 @@ class InterviewEngine:
                     raise BackendUnavailable("timed out while streaming")
         return "".join(parts)
 
+    def _last_answer(self) -> str:
+        """What the candidate said last (lead-ins may quote its numbers)."""
+        said = [t.text for t in self.session.turns if t.speaker is Speaker.CANDIDATE]
+        return said[-1] if said else ""
+
     def _maybe_say_early(self, sentence: str, must_ask: bool, max_sentences: int) -> None:
         """Hand ``sentence`` to ``on_sentence`` if it is safe to say before the reply is
         complete: a lead-in that the guard passes unchanged on its own, with room left in
@@ -766,7 +773,9 @@ class InterviewEngine:
             return
         if len(self._spoken_early) + (2 if must_ask else 1) > max_sentences:
             return
-        if not is_safe_lead_in(sentence, secrets=self.question.model_answer):
+        if not is_safe_lead_in(
+            sentence, secrets=self.question.model_answer, answer=self._last_answer()
+        ):
             return
         self._spoken_early.append(sentence)
         self.on_sentence(sentence)
@@ -834,6 +843,8 @@ class NextReply:
     secrets: tuple[str, ...] = ()
     scripted: str = ""
     """What is said instead when the model fails or is late: the planned line."""
+    answer: str = ""
+    """The candidate's answer the reply follows (the guard checks lead-ins against it)."""
 
     def accepts(self, raw: str) -> bool:
         """Whether the engine would speak ``raw`` (the model's reply) as it is, or
@@ -844,6 +855,7 @@ class NextReply:
             must_ask=self.must_ask,
             secrets=self.secrets,
             planned_question=self.scripted if self.must_ask else "",
+            answer=self.answer,
         )
         return checked.text is not None
 

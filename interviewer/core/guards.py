@@ -18,6 +18,7 @@ __all__ = [
     "GuardResult",
     "guard_reply",
     "is_safe_lead_in",
+    "lead_in_problem",
     "split_sentences",
     "truncate_sentences",
 ]
@@ -52,12 +53,21 @@ small models copy the greeting into every reply. The greeting itself is scripted
 ROLE_LABEL = re.compile(r"^\s*(?:\*\*)?[A-Z][\w .'-]{0,30}(?:\*\*)?\s*:\s+")
 MARKDOWN = re.compile(r"(\*\*|__|`+|^#+\s*|^\s*[-*•]\s+|^\s*\d+[.)]\s+)", re.MULTILINE)
 
-LEAD_IN_MAX_WORDS = 20
-"""Before its question, an interviewer reacts or sets a scene ("Fair enough. Now traffic
-is ten times higher."): a clause or two. Longer statements before a question were, every
+LEAD_IN_MAX_WORDS = 16
+"""Before its question, an interviewer reacts to what was said ("Fair enough, a queue in
+front of the workers."): a clause or two. Longer statements before a question were, each
 time one was seen, the model explaining the answer: "The time goes from the moment a
 request is received to the moment it's processed, and this can vary depending on factors
 such as database queries, network latency, and CPU usage." (31 words)."""
+CLAIM = re.compile(
+    r"\b(?:will|would|won't|can|can't|cannot|could|may|might|must|should|lead to|leads to|"
+    r"causes?|results? in|means)\b",
+    re.IGNORECASE,
+)
+"""A lead-in with one of these states how things behave, which is the candidate's job:
+seen from the bundled model, "If a worker dies right after charging the card but before it
+acks the job, the job will be lost." before asking what happens to that job."""
+NUMBER = re.compile(r"\d[\d,.]*")
 
 LEAK_NGRAM = 6
 """Sharing this many consecutive words with the model answer counts as revealing it."""
@@ -121,15 +131,16 @@ def guard_reply(
     must_ask: bool,
     secrets: Sequence[str] = (),
     planned_question: str = "",
+    answer: str = "",
 ) -> GuardResult:
     """Make ``raw`` safe to speak, or reject it.
 
     ``must_ask``: a probe must end in one question, and nothing after it (a model that
-    keeps going after its question tends to answer it); lead-ins longer than
-    ``LEAD_IN_MAX_WORDS`` are dropped. ``secrets``: text that must not be revealed (the
-    question's model answer). ``planned_question``: the probe as written; a reply that
-    reacts to the answer but asks nothing keeps its first sentence and asks this, when
-    the persona's sentence budget has room.
+    keeps going after its question tends to answer it); lead-ins that are not plain
+    reactions are dropped (``lead_in_problem``). ``secrets``: text that must not be
+    revealed (the question's model answer). ``planned_question``: the probe as written; a reply that
+    reacts to the answer but asks nothing keeps its first sentence and asks this.
+    ``answer``: what the candidate just said (see ``lead_in_problem``).
     """
     text = raw.strip().strip('"').strip()
     text = ROLE_LABEL.sub("", text, count=1)
@@ -153,19 +164,19 @@ def guard_reply(
         kept = [s for s in kept if s not in introductions]
         repaired = "dropped a repeated self-introduction"
     if must_ask:
-        long_lead_ins = [
-            s for s in kept if not s.endswith("?") and len(_words(s)) > LEAD_IN_MAX_WORDS
-        ]
-        if long_lead_ins:
-            kept = [s for s in kept if s not in long_lead_ins]
-            repaired = "dropped a long lead-in"
+        problems = {s: lead_in_problem(s, answer) for s in kept if not s.endswith("?")}
+        dropped = [problem for problem in problems.values() if problem is not None]
+        if dropped:
+            kept = [s for s in kept if problems.get(s) is None]
+            repaired = f"dropped a lead-in that {dropped[0]}"
         first_question = next((i for i, s in enumerate(kept) if s.endswith("?")), None)
         if first_question is None:
-            planned = split_sentences(planned_question)
-            if kept and planned and 1 + len(planned) <= max_sentences:
+            if kept and planned_question:
                 # The model reacted to what was said but asked nothing (a 1.5B model
-                # does, often): its reaction, then the question as planned.
-                text = " ".join([kept[0], *planned])
+                # does, often): its reaction, then the question as planned. The planned
+                # question is said whole, as when the model fails, even if that goes one
+                # sentence over the persona's budget.
+                text = f"{kept[0]} {' '.join(planned_question.split())}"
                 return GuardResult(text, "asked no question: the planned question follows")
             return GuardResult(None, "reply asked no question")
         if first_question < len(kept) - 1:
@@ -183,11 +194,25 @@ def guard_reply(
     return GuardResult(" ".join(kept), repaired)
 
 
-def is_safe_lead_in(sentence: str, *, secrets: Sequence[str] = ()) -> bool:
+def lead_in_problem(sentence: str, answer: str = "") -> str | None:
+    """Why ``sentence``, said before a probe's question, is not a plain reaction to
+    ``answer`` (what the candidate said), or None when it is one."""
+    if len(_words(sentence)) > LEAD_IN_MAX_WORDS:
+        return "was too long"
+    if CLAIM.search(sentence):
+        return "stated a claim"
+    heard = {number.rstrip(".,").replace(",", "") for number in NUMBER.findall(answer)}
+    said = {number.rstrip(".,").replace(",", "") for number in NUMBER.findall(sentence)}
+    if said - heard:
+        return "quoted a number nobody said"
+    return None
+
+
+def is_safe_lead_in(sentence: str, *, secrets: Sequence[str] = (), answer: str = "") -> bool:
     """Whether ``sentence`` may be said before the rest of a probe's reply is known: a
-    short statement that ``guard_reply`` passes unchanged on its own (once said, it
-    cannot be taken back)."""
-    if sentence.endswith("?") or len(_words(sentence)) > LEAD_IN_MAX_WORDS:
+    plain reaction (``lead_in_problem``) that ``guard_reply`` passes unchanged on its
+    own (once said, it cannot be taken back)."""
+    if sentence.endswith("?") or lead_in_problem(sentence, answer) is not None:
         return False
     checked = guard_reply(sentence, max_sentences=1, must_ask=False, secrets=secrets)
     return checked.text == sentence and checked.problem is None

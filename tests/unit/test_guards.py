@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from interviewer.core.guards import guard_reply, is_safe_lead_in
 
 
@@ -40,20 +42,57 @@ def test_a_long_statement_before_the_question_is_dropped_as_explaining() -> None
     """Seen from the bundled model: it answered its own question before asking it."""
     result = guard_reply(f"{EXPLAINING} Where does the time go?", max_sentences=2, must_ask=True)
     assert result.text == "Where does the time go?"
-    assert result.problem == "dropped a long lead-in"
+    assert result.problem == "dropped a lead-in that was too long"
 
 
-def test_a_scene_setting_lead_in_is_kept() -> None:
-    lead = "Say traffic is now ten times what you planned for, overnight, after a launch."
-    result = guard_reply(f"{lead} What breaks first?", max_sentences=2, must_ask=True)
-    assert result.text == f"{lead} What breaks first?"
+@pytest.mark.parametrize(
+    ("lead_in", "problem"),
+    [
+        # The first two seen from the bundled model in `bench latency`.
+        ("Kafka can handle up to 10,000 requests per second at peak.", "stated a claim"),
+        (
+            "If a worker dies right after charging the card but before it acks the job, the "
+            "job will be lost.",
+            "was too long",
+        ),
+        ("This could lead to a hot shard.", "stated a claim"),
+        ("So you run 40 workers.", "quoted a number nobody said"),
+    ],
+)
+def test_lead_ins_that_state_things_are_dropped(lead_in: str, problem: str) -> None:
+    answer = "We put the jobs in a queue and run 20 workers behind it."
+    result = guard_reply(
+        f"{lead_in} What happens to that job?", max_sentences=2, must_ask=True, answer=answer
+    )
+    assert result.text == "What happens to that job?"
+    assert result.problem == f"dropped a lead-in that {problem}"
+
+
+@pytest.mark.parametrize(
+    "lead_in",
+    [
+        "Okay, twenty workers behind a queue.",
+        "So you run 20 workers.",
+        "That's not the question.",
+        "Nice point about the pool of workers.",
+    ],
+)
+def test_plain_reactions_are_kept(lead_in: str) -> None:
+    answer = "We put the jobs in a queue and run 20 workers behind it."
+    result = guard_reply(
+        f"{lead_in} What happens to that job?", max_sentences=2, must_ask=True, answer=answer
+    )
+    assert result.text == f"{lead_in} What happens to that job?"
     assert result.problem is None
+    assert is_safe_lead_in(lead_in, answer=answer)
 
 
 def test_a_reaction_without_a_question_is_followed_by_the_planned_question() -> None:
+    """The planned question is said whole, as when the model fails: here that is one
+    sentence over a two-sentence persona's budget."""
     result = guard_reply(
         "Okay, a queue in front of the workers.",
-        max_sentences=3,
+        max_sentences=2,
         must_ask=True,
         planned_question=PLANNED,
     )
@@ -61,20 +100,10 @@ def test_a_reaction_without_a_question_is_followed_by_the_planned_question() -> 
     assert result.problem == "asked no question: the planned question follows"
 
 
-def test_no_room_for_reaction_and_planned_question_rejects_the_reply() -> None:
-    """The planned question has two sentences; a two-sentence persona has no room left."""
-    result = guard_reply(
-        "Okay, a queue in front of the workers.",
-        max_sentences=2,
-        must_ask=True,
-        planned_question=PLANNED,
-    )
-    assert result.text is None and result.problem == "reply asked no question"
-
-
-def test_an_explanation_without_a_question_is_rejected_even_with_a_plan() -> None:
-    result = guard_reply(EXPLAINING, max_sentences=3, must_ask=True, planned_question=PLANNED)
-    assert result.text is None
+def test_a_claim_without_a_question_is_rejected_even_with_a_plan() -> None:
+    for statement in (EXPLAINING, "Kafka can handle up to 10,000 requests per second."):
+        result = guard_reply(statement, max_sentences=3, must_ask=True, planned_question=PLANNED)
+        assert result.text is None and result.problem == "reply asked no question"
 
 
 def test_safe_lead_ins_are_short_plain_statements() -> None:

@@ -402,7 +402,9 @@ def test_a_prepared_reply_the_guard_rejects_is_never_spoken_or_credited(
 ) -> None:
     """It should be checked as soon as it is complete, and the turn asks the model."""
 
-    chat = RepliesOnlyChat(["Queues are a fine start.", "What happens when a worker dies mid-job?"])
+    chat = RepliesOnlyChat(
+        ["Kafka can handle ten thousand requests a second.", "What happens when a worker dies?"]
+    )
     live = make_round(rubric, chat, tmp_path)
     live.start()
     live.prepare_reply(ANSWER, 20.0)
@@ -412,7 +414,7 @@ def test_a_prepared_reply_the_guard_rejects_is_never_spoken_or_credited(
     assert live.prepared_replies_rejected == 1
     live.answer(SpokenTurn(text=ANSWER, duration=22.0))
     reply = live.engine.session.turns[-1]
-    assert reply.text == "What happens when a worker dies mid-job?"  # the model's second
+    assert reply.text == "What happens when a worker dies?"  # the model's second
     assert live.prepared_replies_used == 0
     assert "worded" not in (reply.note or "")
     live.abandon()
@@ -640,14 +642,19 @@ def test_next_reply_checks_a_reply_as_the_engine_will(rubric: Rubric) -> None:
     assert planned is not None and planned.must_ask
     assert planned.request == engine.next_request(ANSWER, duration=20.0)
     assert planned.accepts("Okay. What happens when a worker dies mid-job?")
-    assert not planned.accepts("Queues are a fine start.")  # a probe must ask
+    # A probe must ask: a plain reaction is followed by the planned question...
+    assert planned.accepts("Queues are a fine start.")
+    # ...a claim is not a reaction, and without a question nothing is left to say.
+    assert not planned.accepts("Kafka can handle ten thousand requests a second.")
     assert not planned.complete("Okay.") and planned.complete("Okay. Why?")
 
 
 def test_prepare_ahead_samples_again_when_the_engine_would_reject_the_reply(
     rubric: Rubric, tmp_path: Path
 ) -> None:
-    chat = RepliesOnlyChat(["Queues are a fine start.", "What happens when a worker dies mid-job?"])
+    chat = RepliesOnlyChat(
+        ["Kafka can handle ten thousand requests a second.", "What happens when a worker dies?"]
+    )
     live = make_round(rubric, chat, tmp_path)
     live.start()
     live.prepare_ahead(ANSWER, 20.0)
@@ -659,7 +666,7 @@ def test_prepare_ahead_samples_again_when_the_engine_would_reject_the_reply(
         time.sleep(0.01)
     live.answer(SpokenTurn(text=ANSWER + " That is it.", duration=21.0))
     reply = live.engine.session.turns[-1]
-    assert reply.text == "What happens when a worker dies mid-job?"
+    assert reply.text == "What happens when a worker dies?"
     assert live.prepared_replies_used == 1
     assert len(replies(chat)) == 2  # the rejected sample and the good one; no retry after
     live.abandon()
