@@ -68,6 +68,17 @@ CLAIM = re.compile(
 seen from the bundled model, "If a worker dies right after charging the card but before it
 acks the job, the job will be lost." before asking what happens to that job."""
 NUMBER = re.compile(r"\d[\d,.]*")
+ACKNOWLEDGEMENT = re.compile(
+    r"^(?:okay|ok|right|alright|all right|got it|fair|sure|good|great|nice|interesting|"
+    r"understood|noted|i see|so,? you|you|your|that's|that is|thanks|thank you|makes sense|"
+    r"hmm|yes|yeah|sounds|let's|back to)\b",
+    re.IGNORECASE,
+)
+"""How a reaction to the candidate opens ("Okay, a queue in front of the workers.", "You
+mentioned retries.", "That's not the question."). Said before the reply is known, or in
+front of the planned question, only these are trusted: the bundled model's other
+openers were statements about the system ("The time goes from when the request arrives
+at the server to when it completes."), which is the candidate's job to make."""
 
 LEAK_NGRAM = 6
 """Sharing this many consecutive words with the model answer counts as revealing it."""
@@ -171,7 +182,7 @@ def guard_reply(
             repaired = f"dropped a lead-in that {dropped[0]}"
         first_question = next((i for i, s in enumerate(kept) if s.endswith("?")), None)
         if first_question is None:
-            if kept and planned_question:
+            if kept and planned_question and _is_reaction(kept[0], planned_question):
                 # The model reacted to what was said but asked nothing (a 1.5B model
                 # does, often): its reaction, then the question as planned. The planned
                 # question is said whole, as when the model fails, even if that goes one
@@ -208,11 +219,25 @@ def lead_in_problem(sentence: str, answer: str = "") -> str | None:
     return None
 
 
+def _is_reaction(sentence: str, planned_question: str) -> bool:
+    """An acknowledgement of the answer, not the planned question's scene said twice
+    (seen: "A GPU node dies while two hundred responses are streaming from it." and then
+    the planned question, which begins with that very sentence)."""
+    if not ACKNOWLEDGEMENT.match(sentence):
+        return False
+    content = {word for word in _words(sentence) if len(word) > 3}
+    planned = set(_words(planned_question))
+    return not content or len(content & planned) < 0.5 * len(content)
+
+
 def is_safe_lead_in(sentence: str, *, secrets: Sequence[str] = (), answer: str = "") -> bool:
-    """Whether ``sentence`` may be said before the rest of a probe's reply is known: a
-    plain reaction (``lead_in_problem``) that ``guard_reply`` passes unchanged on its
-    own (once said, it cannot be taken back)."""
-    if sentence.endswith("?") or lead_in_problem(sentence, answer) is not None:
+    """Whether ``sentence`` may be said before the rest of a probe's reply is known: an
+    acknowledgement (``ACKNOWLEDGEMENT``) and a plain reaction (``lead_in_problem``)
+    that ``guard_reply`` passes unchanged on its own (once said, it cannot be taken
+    back)."""
+    if sentence.endswith("?") or not ACKNOWLEDGEMENT.match(sentence):
+        return False
+    if lead_in_problem(sentence, answer) is not None:
         return False
     checked = guard_reply(sentence, max_sentences=1, must_ask=False, secrets=secrets)
     return checked.text == sentence and checked.problem is None

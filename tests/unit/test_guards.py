@@ -100,6 +100,21 @@ def test_a_reaction_without_a_question_is_followed_by_the_planned_question() -> 
     assert result.problem == "asked no question: the planned question follows"
 
 
+def test_only_an_acknowledgement_goes_before_the_planned_question() -> None:
+    """Both seen from the bundled model in `bench latency`: a statement about the system
+    (the candidate's job), and the planned question's own scene, which then came twice."""
+    gpu = "A GPU node dies while two hundred responses are streaming from it."
+    for statement, planned in (
+        (
+            "The time goes from when the request arrives at the server to when it completes.",
+            PLANNED,
+        ),
+        (gpu, f"{gpu} What do those users see, and what does your system do?"),
+    ):
+        result = guard_reply(statement, max_sentences=3, must_ask=True, planned_question=planned)
+        assert result.text is None and result.problem == "reply asked no question"
+
+
 def test_a_claim_without_a_question_is_rejected_even_with_a_plan() -> None:
     for statement in (EXPLAINING, "Kafka can handle up to 10,000 requests per second."):
         result = guard_reply(statement, max_sentences=3, must_ask=True, planned_question=PLANNED)
@@ -111,3 +126,4 @@ def test_safe_lead_ins_are_short_plain_statements() -> None:
     assert not is_safe_lead_in(EXPLAINING)
     assert not is_safe_lead_in("You should use a dead letter queue.")
     assert not is_safe_lead_in("What happens when a worker dies?")
+    assert not is_safe_lead_in("Request is received and processed by the queue.")

@@ -643,7 +643,7 @@ def test_next_reply_checks_a_reply_as_the_engine_will(rubric: Rubric) -> None:
     assert planned.request == engine.next_request(ANSWER, duration=20.0)
     assert planned.accepts("Okay. What happens when a worker dies mid-job?")
     # A probe must ask: a plain reaction is followed by the planned question...
-    assert planned.accepts("Queues are a fine start.")
+    assert planned.accepts("Okay, queues are a fine start.")
     # ...a claim is not a reaction, and without a question nothing is left to say.
     assert not planned.accepts("Kafka can handle ten thousand requests a second.")
     assert not planned.complete("Okay.") and planned.complete("Okay. Why?")
