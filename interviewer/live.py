@@ -217,6 +217,11 @@ class LiveRound:
         return self._prepared.rejected if self._prepared is not None else 0
 
     @property
+    def prepared_replies_rejected_texts(self) -> list[str]:
+        """What those rejected replies said, oldest first (for benchmarks)."""
+        return list(self._prepared.rejected_replies) if self._prepared is not None else []
+
+    @property
     def prepared_replies_used(self) -> int:
         """How many replies came from ``prepare_reply`` (for benchmarks and tests)."""
         return self._prepared.used if self._prepared is not None else 0
@@ -255,6 +260,8 @@ class LiveRound:
         if self.speak_early and self.speaker is not None:
             self._early.append(sentence)
             self.speaker.say(sentence)
+            if self._prepared is not None:
+                self._prepared.started_speaking()
 
     def answer(self, turn: SpokenTurn) -> None:
         if self._warmer is not None:

@@ -333,6 +333,8 @@ class TurnTiming:
     """Why the last prepared reply was used or not (empty: none was prepared)."""
     preparations_rejected: int = 0
     """Prepared replies the engine's guard would have rejected (sampled again ahead)."""
+    rejected_replies: list[str] = field(default_factory=list)
+    """What they said."""
 
 
 DEADLINE_NOTE = "not ready in time"
@@ -613,6 +615,7 @@ def _turn(
     )
     prepared_before = getattr(live, "prepared_replies_used", 0)
     rejected_before = getattr(live, "prepared_replies_rejected", 0)
+    rejected_texts_before = len(getattr(live, "prepared_replies_rejected_texts", []))
     if not hands_free:
         turn.toggle_talk()
         source.on_speech_end = turn.toggle_talk
@@ -676,6 +679,9 @@ def _turn(
         preparations=len(ahead),
         prepared_fit=prepared_fit,
         preparations_rejected=getattr(live, "prepared_replies_rejected", 0) - rejected_before,
+        rejected_replies=getattr(live, "prepared_replies_rejected_texts", [])[
+            rejected_texts_before:
+        ],
         words=len(result.turn.text.split()),
         requests=len(new),
         load_avg=load_average(),

@@ -765,17 +765,22 @@ class InterviewEngine:
 
     def _maybe_say_early(self, sentence: str, must_ask: bool, max_sentences: int) -> None:
         """Hand ``sentence`` to ``on_sentence`` if it is safe to say before the reply is
-        complete: a lead-in that the guard passes unchanged on its own, with room left in
-        the persona's budget for the question (which ends the stream, so it is never
-        early). A reply rejected later keeps it: the fallback follows it. Only the first
-        attempt speaks early, so a retry cannot repeat a lead-in."""
-        if self.on_sentence is None or not self._early_open:
+        complete: before a probe's question (which ends the stream, so it is never
+        early), an acknowledgement (``is_safe_lead_in``) with room left in the persona's
+        budget for the question; in other replies, a statement the guard passes
+        unchanged on its own. A reply rejected later keeps it: the fallback follows it.
+        Only the first attempt speaks early, so a retry cannot repeat a lead-in."""
+        if self.on_sentence is None or not self._early_open or sentence.endswith("?"):
             return
         if len(self._spoken_early) + (2 if must_ask else 1) > max_sentences:
             return
-        if not is_safe_lead_in(
-            sentence, secrets=self.question.model_answer, answer=self._last_answer()
-        ):
+        secrets = self.question.model_answer
+        if must_ask:
+            safe = is_safe_lead_in(sentence, secrets=secrets, answer=self._last_answer())
+        else:
+            checked = guard_reply(sentence, max_sentences=1, must_ask=False, secrets=secrets)
+            safe = checked.text == sentence and checked.problem is None
+        if not safe:
             return
         self._spoken_early.append(sentence)
         self.on_sentence(sentence)

@@ -697,16 +697,45 @@ def test_a_typed_answer_waits_for_the_model_as_long_as_it_takes() -> None:
     assert "".join(deltas) == "What breaks first?"
 
 
-def test_after_its_first_sentence_a_reply_may_take_its_time() -> None:
+def test_after_a_sentence_was_said_early_a_reply_may_take_its_time() -> None:
     inner = GatedChat("Okay. What breaks first?")
     chat = PreparedChat(inner, first_sentence_seconds=0.3)
     chat.start_reply(spoken=True)
     inner.release(2)  # "Okay. " and the start of the next sentence
     deltas = chat.stream([ChatMessage("user", "answer")], max_tokens=96, temperature=0.5)
     assert next(deltas) == "Okay. "
-    time.sleep(0.5)  # past the deadline, but a sentence is there
+    chat.started_speaking()  # what the engine does when it says "Okay." early
+    time.sleep(0.5)  # past the deadline, but the candidate hears the reply begin
     inner.release()
     assert "".join(deltas) == "What breaks first?"
+
+
+def test_a_sentence_not_said_does_not_meet_the_deadline() -> None:
+    """The engine says early only an acknowledgement; a lead-in it keeps back leaves the
+    candidate in silence as much as no sentence at all (measured: 1.4-2.8 s, then the
+    planned line anyway)."""
+    inner = GatedChat("The queue retries the job. What breaks first?")
+    chat = PreparedChat(inner, first_sentence_seconds=0.3)
+    chat.start_reply(spoken=True)
+    inner.release(6)  # the whole first sentence and the start of the next
+    deltas = chat.stream([ChatMessage("user", "answer")], max_tokens=96, temperature=0.5)
+    started = time.monotonic()
+    with pytest.raises(ReplyTooSlow):
+        for _ in deltas:
+            pass
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_complete_question_meets_the_deadline() -> None:
+    inner = GatedChat("What breaks first? And then?")
+    chat = PreparedChat(inner, first_sentence_seconds=0.2)
+    chat.start_reply(spoken=True)
+    inner.release(3)
+    deltas = chat.stream([ChatMessage("user", "answer")], max_tokens=96, temperature=0.5)
+    assert [next(deltas) for _ in range(3)] == ["What ", "breaks ", "first? "]
+    time.sleep(0.4)
+    inner.release()
+    assert "".join(deltas) == "And then?"
 
 
 def test_a_prepared_reply_that_is_ready_beats_any_deadline() -> None:

@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from interviewer.core.ports import ChatMessage, ChatModel, ChatRequest
-from interviewer.core.sentences import SentenceSplitter
 from interviewer.errors import ReplyTooSlow
 
 
@@ -63,13 +62,19 @@ class PreparedChat:
     ) -> None:
         self.inner = inner
         self.first_sentence_seconds = first_sentence_seconds
-        """When set, the reply to a spoken turn (``start_reply(spoken=True)``) must have
-        a complete sentence this long after the turn ended, prepared or not, or
-        ``stream`` raises ``ReplyTooSlow``: the engine then says its planned line as
-        written. Measured on 2 cores, a reply nobody prepared took 2-4 s to its first
-        sentence; the candidate waits in silence meanwhile."""
+        """When set, the reply to a spoken turn (``start_reply(spoken=True)``) must be
+        heard this long after the turn ended, prepared or not: its question complete,
+        the whole reply in, or a sentence of it said early (``started_speaking``).
+        Otherwise ``stream`` raises ``ReplyTooSlow`` and the engine says its planned
+        line as written. Measured on 2 cores, a reply nobody prepared took 2-4 s to its
+        first sentence; the candidate waits in silence meanwhile. A sentence that is
+        merely complete does not count: the engine may not say it (a lead-in that is
+        not an acknowledgement waits for the question), and waiting on for the rest
+        was measured at 1.4-2.8 s of silence before a rejected reply's planned line."""
         self._clock = clock
         self._deadline: float | None = None
+        self._heard = threading.Event()
+        """Set when part of the current reply was said (``started_speaking``)."""
         self.fits = fits or (lambda prepared, asked: prepared == asked)
         """Whether a reply prepared for the first request may answer the second."""
         self.last_used: tuple[ChatRequest, ChatRequest] | None = None
@@ -88,6 +93,8 @@ class PreparedChat:
         """Prepared requests the engine then asked for."""
         self.rejected = 0
         """Preparations whose complete reply ``accept`` turned down (sampled again)."""
+        self.rejected_replies: list[str] = []
+        """Their texts, newest last (for benchmarks: what the guard turns down)."""
 
     @property
     def model_name(self) -> str:
@@ -145,6 +152,11 @@ class PreparedChat:
                 if spoken and self.first_sentence_seconds is not None
                 else None
             )
+            self._heard.clear()
+
+    def started_speaking(self) -> None:
+        """The engine said a sentence of the reply early: the deadline is met."""
+        self._heard.set()
 
     def cancel(self) -> None:
         """The candidate went on talking, or the turn is over: stop the preparation, if
@@ -187,7 +199,7 @@ class PreparedChat:
             threading.Thread(
                 target=self._run, args=(preparation,), name="llm-reply", daemon=True
             ).start()
-        return self._replay(preparation, deadline, self._clock)
+        return self._replay(preparation, deadline, self._clock, self._heard)
 
     # ------------------------------------------------------------------ internals
 
@@ -249,6 +261,7 @@ class PreparedChat:
                     preparation.rejected = True
                 with self._lock:
                     self.rejected += 1
+                    self.rejected_replies.append("".join(preparation.deltas))
         except Exception as error:  # handed to the consumer, which decides
             with preparation.changed:
                 preparation.error = error
@@ -259,32 +272,34 @@ class PreparedChat:
 
     @staticmethod
     def _replay(
-        preparation: _Preparation, deadline: float | None, clock: Callable[[], float]
+        preparation: _Preparation,
+        deadline: float | None,
+        clock: Callable[[], float],
+        heard: threading.Event,
     ) -> Iterator[str]:
         index = 0
-        splitter = SentenceSplitter() if deadline is not None else None
         try:
             while True:
                 with preparation.changed:
                     while index >= len(preparation.deltas) and not preparation.done:
-                        if splitter is None or deadline is None:
+                        # ``heard`` is set by our consumer between deltas, never while
+                        # it waits here.
+                        if deadline is None or heard.is_set():
                             preparation.changed.wait()
                             continue
                         left = deadline - clock()
                         if left <= 0:
                             raise ReplyTooSlow(
-                                "the model had no sentence ready in time: the planned "
-                                "line is said as written"
+                                "the model's reply was not ready to be said in time: the "
+                                "planned line is said as written"
                             )
                         preparation.changed.wait(left)
                     fresh = preparation.deltas[index:]
                     finished = preparation.done
                     error = preparation.error
                 index += len(fresh)
-                if splitter is not None:
-                    heard = "".join(fresh)
-                    if any(splitter.feed(heard)) or "?" in heard:
-                        splitter = None  # a sentence is ready: no deadline after it
+                if deadline is not None and "?" in "".join(fresh):
+                    deadline = None  # the question is complete: the reply is ready
                 yield from fresh
                 if finished and index >= len(preparation.deltas):
                     if error is not None:
