@@ -65,8 +65,9 @@ class LLMSettings(Section):
         default=0.8,
         gt=0,
         le=60,
-        description="Local servers: when the reply to a spoken answer has no complete "
-        "sentence this long after the answer ended, the interviewer says the planned "
+        description="Local servers: when no part of the reply to a spoken answer can be "
+        "said this long after the answer ended (its question complete, or an opening "
+        "acknowledgement), the interviewer says the planned "
         "follow-up as written instead of waiting in silence (replies prepared while the "
         "candidate spoke are ready at once; typed answers always wait for the model). "
         "Unset: always wait for the model.",
