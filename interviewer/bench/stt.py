@@ -188,6 +188,7 @@ def _streaming(transcriber: WhisperTranscriber, audio: Samples, prompt: str) -> 
     hands-free endpointing ends it, after the persona's patience of silence)."""
     padded = np.concatenate([audio, np.zeros(SAMPLE_RATE // 2, np.float32)])
     stream = StreamingTranscriber(transcriber, prompt=prompt)
+    redecodes_before = transcriber.loop_redecodes
     block = int(BLOCK_SECONDS * SAMPLE_RATE)
     partial_at: list[float] = []
     decode_times: list[float] = []
@@ -208,6 +209,7 @@ def _streaming(transcriber: WhisperTranscriber, audio: Samples, prompt: str) -> 
         "partial_compute_s_mean": round(float(np.mean(decode_times or [0.0])), 3),
         "partial_compute_s_max": round(float(np.max(decode_times or [0.0])), 3),
         "decodes": stream.decodes,
+        "loop_redecodes": transcriber.loop_redecodes - redecodes_before,
         "final_latency_s": round(latency, 3),
         "final_text": final.text,
     }
@@ -359,6 +361,7 @@ def _live(
     """
     rng = random.Random(4)
     end = _speech_end(audio)
+    redecodes_before = transcriber.loop_redecodes
     results = [_live_trial(transcriber, audio, prompt, live_from=0, drain=drain)]
     for _ in range(max(0, trials - 1)):
         live_from = end - int((LIVE_SECONDS + rng.random()) * SAMPLE_RATE)
@@ -383,6 +386,7 @@ def _live(
         "feeding": "all queued blocks per call" if drain else "block by block (VoiceTurn)",
         "audio_s": round(end / SAMPLE_RATE, 1),
         "trials": len(results),
+        "loop_redecodes": transcriber.loop_redecodes - redecodes_before,
         "fell_behind": sum(r["fell_behind"] for r in results),
         "lag_max_s": max(r["lag_max_s"] for r in results),
         "final_latency_s_p50": _percentile(latencies, 50),

@@ -124,6 +124,9 @@ class WhisperTranscriber:
         self.default_prompt = prompt or None
         """Used when ``transcribe`` gets no prompt: the glossary biasing prompt."""
         self.default_hotwords = hotwords or None
+        self.loop_redecodes = 0
+        """Streaming decodes that looped and were decoded again with the whole window
+        (for benchmarks: each costs a second decode)."""
         self._model = _OnePassWhisperModel(
             str(self.model_dir), device="cpu", compute_type=compute_type, cpu_threads=threads
         )
@@ -213,6 +216,7 @@ class WhisperTranscriber:
             # on; the rare loop it starts is gone with the whole 30 s window (seen once in
             # some hundred decodes of a 15 s answer: "of every shard. And they can see
             # of every shard. And they").
+            self.loop_redecodes += 1
             kept = self._decode(audio, prompt, hotwords, None, fallback, None)
         return _without_loop(kept)
 
