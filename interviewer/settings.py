@@ -65,7 +65,7 @@ class LLMSettings(Section):
         default=0.8,
         gt=0,
         le=60,
-        description="Local servers: when no part of the reply to a spoken answer can be "
+        description="Embedded server: when no part of the reply to a spoken answer can be "
         "said this long after the answer ended (its question complete, or an opening "
         "acknowledgement), the interviewer says the planned "
         "follow-up as written instead of waiting in silence (replies prepared while the "
@@ -76,6 +76,13 @@ class LLMSettings(Section):
     @property
     def uses_embedded_server(self) -> bool:
         return self.base_url is None
+
+    @property
+    def reply_deadline_seconds(self) -> float | None:
+        """``first_sentence_deadline_seconds`` where it applies: the embedded server on
+        this machine's CPU. An endpoint the user chose (a GPU server, a hosted API) is
+        waited for, since its wording is what they chose it for."""
+        return self.first_sentence_deadline_seconds if self.uses_embedded_server else None
 
 
 class STTSettings(Section):

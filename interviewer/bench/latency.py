@@ -400,9 +400,7 @@ def run(args: argparse.Namespace) -> int:
         "persona": persona.id,
         "rubric": rubric.id,
         "levers": _lever_names(levers),
-        "first_sentence_deadline_s": settings.llm.first_sentence_deadline_seconds
-        if levers
-        else None,
+        "first_sentence_deadline_s": settings.llm.reply_deadline_seconds if levers else None,
         "output": "null (records the first sample handed to the device; plays nothing)",
     }
     launch: dict[str, Any] = {}
@@ -466,7 +464,7 @@ def run(args: argparse.Namespace) -> int:
                         chat,
                         speaker,
                         levers,
-                        settings.llm.first_sentence_deadline_seconds,
+                        settings.llm.reply_deadline_seconds,
                     )
                     live.start()
                     voice.wait(60)
@@ -932,7 +930,7 @@ def _launch_probe(request: dict[str, Any]) -> dict[str, Any]:
                 TimedChat(runtime.chat),
                 TimedSpeaker(voice),
                 bool(request["levers"]),
-                settings.llm.first_sentence_deadline_seconds,
+                settings.llm.reply_deadline_seconds,
             )
             live.start()
             voice.wait(60)

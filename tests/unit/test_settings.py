@@ -25,6 +25,17 @@ def test_defaults_use_the_embedded_server() -> None:
     assert settings.round.rubric == "distributed-systems-design"
 
 
+def test_the_reply_deadline_holds_only_for_the_embedded_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().llm.reply_deadline_seconds == 0.8
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://gpu-box:8000/v1")
+    remote = load_settings().llm
+    assert not remote.uses_embedded_server
+    assert remote.first_sentence_deadline_seconds == 0.8
+    assert remote.reply_deadline_seconds is None  # the user's endpoint is waited for
+
+
 def test_config_file_and_env_vars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Env vars override the file; nested keys use a double underscore."""
     write_config(tmp_path, monkeypatch, '[llm]\nmodel = "from-file"\nthreads = 3\n')

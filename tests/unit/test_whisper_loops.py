@@ -73,6 +73,7 @@ def test_a_streaming_decode_that_loops_is_decoded_again_with_the_whole_window(
     transcriber = _transcriber(tmp_path, monkeypatch, model)
     segments = transcriber.recognize(AUDIO, fallback=False)
     assert model.windows_seen == [whisper._window_frames(AUDIO.size), None]
+    assert transcriber.loop_redecodes == 1
     assert " ".join(s.text for s in segments) == SAID
 
 
@@ -96,4 +97,5 @@ def test_a_batch_decode_is_not_repeated_but_still_loses_a_loop(
     transcriber = _transcriber(tmp_path, monkeypatch, model)
     transcript = transcriber.transcribe(AUDIO)
     assert model.windows_seen == [None]
+    assert transcriber.loop_redecodes == 0
     assert transcript.text == SAID + " And they can see"

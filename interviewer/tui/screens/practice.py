@@ -310,7 +310,7 @@ class PracticeScreen(Screen[None]):
             speaker=message.backends.speaker,
             round_minutes=app.settings.round.minutes,
             on_event=self._post_event,
-            first_sentence_deadline=app.settings.llm.first_sentence_deadline_seconds,
+            first_sentence_deadline=app.settings.llm.reply_deadline_seconds,
         )
         app.add_closer(self._abandon_round)
         typed = self.query_one("#typed-answer", Input)
