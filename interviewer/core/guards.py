@@ -149,9 +149,9 @@ def guard_reply(
     ``must_ask``: a probe must end in one question, and nothing after it (a model that
     keeps going after its question tends to answer it); lead-ins that are not plain
     reactions are dropped (``lead_in_problem``). ``secrets``: text that must not be
-    revealed (the question's model answer). ``planned_question``: the probe as written; a reply that
-    reacts to the answer but asks nothing keeps its first sentence and asks this.
-    ``answer``: what the candidate just said (see ``lead_in_problem``).
+    revealed (the question's model answer). ``planned_question``: the probe as written;
+    a reply that asks nothing but opens with an acknowledgement keeps that sentence and
+    asks this. ``answer``: what the candidate just said (see ``lead_in_problem``).
     """
     text = raw.strip().strip('"').strip()
     text = ROLE_LABEL.sub("", text, count=1)
