@@ -175,11 +175,7 @@ def guard_reply(
         kept = [s for s in kept if s not in introductions]
         repaired = "dropped a repeated self-introduction"
     if must_ask:
-        problems = {
-            s: lead_in_problem(s, answer) or _off_plan(s, planned_question)
-            for s in kept
-            if not s.endswith("?")
-        }
+        problems = {s: lead_in_problem(s, answer) for s in kept if not s.endswith("?")}
         dropped = [problem for problem in problems.values() if problem is not None]
         if dropped:
             kept = [s for s in kept if problems.get(s) is None]
@@ -221,19 +217,6 @@ def lead_in_problem(sentence: str, answer: str = "") -> str | None:
     if said - heard:
         return "quoted a number nobody said"
     return None
-
-
-def _off_plan(sentence: str, planned_question: str) -> str | None:
-    """With a planned question, a lead-in is an acknowledgement or the planned scene in
-    the model's words ("The customer's charge keeps failing..."); anything else is the
-    model's own agenda (seen: "For this design, we are aiming for scalability and
-    reliability." before asking about latency)."""
-    if not planned_question or ACKNOWLEDGEMENT.match(sentence):
-        return None
-    content = {word for word in _words(sentence) if len(word) > 3}
-    if content and len(content & set(_words(planned_question))) >= 0.5 * len(content):
-        return None
-    return "was neither an acknowledgement nor the planned scene"
 
 
 def _is_reaction(sentence: str, planned_question: str) -> bool:

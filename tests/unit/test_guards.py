@@ -127,32 +127,3 @@ def test_safe_lead_ins_are_short_plain_statements() -> None:
     assert not is_safe_lead_in("You should use a dead letter queue.")
     assert not is_safe_lead_in("What happens when a worker dies?")
     assert not is_safe_lead_in("Request is received and processed by the queue.")
-
-
-def test_with_a_plan_a_lead_in_is_an_acknowledgement_or_the_planned_scene() -> None:
-    planned = (
-        "A customer's charge keeps failing and their later jobs pile up behind it. How long "
-        "do you block them, and what does that cost?"
-    )
-    scene = "The customer's charge keeps failing and their later jobs pile up behind it."
-    for lead_in in (scene, "Okay, ordering per customer."):
-        result = guard_reply(
-            f"{lead_in} How long do you block them?",
-            max_sentences=2,
-            must_ask=True,
-            planned_question=planned,
-        )
-        assert result.text == f"{lead_in} How long do you block them?"
-    # Seen from the bundled model in `interviewer simulate`: its own agenda.
-    result = guard_reply(
-        "For this design, we are aiming for scalability and reliability. What latency does "
-        "the user expect?",
-        max_sentences=2,
-        must_ask=True,
-        planned_question="Put numbers on it: what latency does the user expect?",
-    )
-    assert result.text == "What latency does the user expect?"
-    assert (
-        result.problem
-        == "dropped a lead-in that was neither an acknowledgement nor the planned scene"
-    )
