@@ -147,8 +147,8 @@ def guard_reply(
     """Make ``raw`` safe to speak, or reject it.
 
     ``must_ask``: a probe must end in one question, and nothing after it (a model that
-    keeps going after its question tends to answer it); lead-ins that are not plain
-    reactions are dropped (``lead_in_problem``). ``secrets``: text that must not be
+    keeps going after its question tends to answer it); a lead-in that is not a plain
+    reaction (``lead_in_problem``) rejects the reply. ``secrets``: text that must not be
     revealed (the question's model answer). ``planned_question``: the probe as written;
     a reply that asks nothing but opens with an acknowledgement keeps that sentence and
     asks this. ``answer``: what the candidate just said (see ``lead_in_problem``).
@@ -178,8 +178,9 @@ def guard_reply(
         problems = {s: lead_in_problem(s, answer) for s in kept if not s.endswith("?")}
         dropped = [problem for problem in problems.values() if problem is not None]
         if dropped:
-            kept = [s for s in kept if problems.get(s) is None]
-            repaired = f"dropped a lead-in that {dropped[0]}"
+            # Not repaired by dropping it: the question often leans on it, and alone it
+            # meant nothing (seen in the app: "Does it matter?"). The planned line is said.
+            return GuardResult(None, f"a lead-in {dropped[0]}")
         first_question = next((i for i, s in enumerate(kept) if s.endswith("?")), None)
         if first_question is None:
             if kept and planned_question and _is_reaction(kept[0], planned_question):

@@ -38,11 +38,11 @@ EXPLAINING = (
 PLANNED = "Where does the time go in a single request? Give me a rough budget per step."
 
 
-def test_a_long_statement_before_the_question_is_dropped_as_explaining() -> None:
+def test_a_long_statement_before_the_question_rejects_the_reply() -> None:
     """Seen from the bundled model: it answered its own question before asking it."""
     result = guard_reply(f"{EXPLAINING} Where does the time go?", max_sentences=2, must_ask=True)
-    assert result.text == "Where does the time go?"
-    assert result.problem == "dropped a lead-in that was too long"
+    assert result.text is None
+    assert result.problem == "a lead-in was too long"
 
 
 @pytest.mark.parametrize(
@@ -59,13 +59,15 @@ def test_a_long_statement_before_the_question_is_dropped_as_explaining() -> None
         ("So you run 40 workers.", "quoted a number nobody said"),
     ],
 )
-def test_lead_ins_that_state_things_are_dropped(lead_in: str, problem: str) -> None:
+def test_lead_ins_that_state_things_reject_the_reply(lead_in: str, problem: str) -> None:
+    """Rejected, not repaired: the question left alone may lean on the lead-in (seen in
+    the app: "Does it matter?"), and the planned line is said instead."""
     answer = "We put the jobs in a queue and run 20 workers behind it."
     result = guard_reply(
         f"{lead_in} What happens to that job?", max_sentences=2, must_ask=True, answer=answer
     )
-    assert result.text == "What happens to that job?"
-    assert result.problem == f"dropped a lead-in that {problem}"
+    assert result.text is None
+    assert result.problem == f"a lead-in {problem}"
 
 
 @pytest.mark.parametrize(
@@ -116,9 +118,12 @@ def test_only_an_acknowledgement_goes_before_the_planned_question() -> None:
 
 
 def test_a_claim_without_a_question_is_rejected_even_with_a_plan() -> None:
-    for statement in (EXPLAINING, "Kafka can handle up to 10,000 requests per second."):
+    for statement, problem in (
+        (EXPLAINING, "a lead-in was too long"),
+        ("Kafka can handle up to 10,000 requests per second.", "a lead-in stated a claim"),
+    ):
         result = guard_reply(statement, max_sentences=3, must_ask=True, planned_question=PLANNED)
-        assert result.text is None and result.problem == "reply asked no question"
+        assert result.text is None and result.problem == problem
 
 
 def test_safe_lead_ins_are_short_plain_statements() -> None:
