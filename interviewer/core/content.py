@@ -165,6 +165,17 @@ class ChecklistItem(Strict):
     supports_level: LevelNumber = Field(
         default=2, description="The criterion level this item supports (2, 3 or 4)."
     )
+    exemplars: list[str] = Field(
+        default_factory=list,
+        description="Sentences a candidate might say that clearly DO the item, in varied "
+        "wordings: the semantic matcher credits a candidate sentence that means the same.",
+    )
+    near_misses: list[str] = Field(
+        default_factory=list,
+        description="Sentences that touch the item's topic without doing it (a name-drop, a "
+        "vague promise): a candidate sentence closer to these than to the exemplars earns "
+        "nothing.",
+    )
 
 
 class LevelAnchors(Strict):
