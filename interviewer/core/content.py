@@ -9,7 +9,7 @@ editor display these descriptions as help.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -200,6 +200,13 @@ class Criterion(Strict):
     checklist: list[ChecklistItem] = Field(min_length=1)
     drill: str = Field(
         default="", description="A concrete practice drill suggested when this is weak."
+    )
+    assessed: Literal["always", "when-probed"] = Field(
+        default="always",
+        description="'when-probed': the criterion is judged only when the round gave the "
+        "candidate a chance to show it (a probe for it was asked) or the candidate showed it "
+        "unprompted; otherwise it is 'not assessed' and left out of the overall. Revising a "
+        "design under a changed constraint cannot be shown when no constraint changed.",
     )
 
 
