@@ -354,3 +354,24 @@ def test_compact_audio_renames_the_turns_in_session_json(tmp_path: Path) -> None
     assert store.load(SESSION_ID).turns[0].audio_file == "turn-00.flac"
     assert (tmp_path / SESSION_ID / "turn-00.flac").is_file()
     assert not (tmp_path / SESSION_ID / "turn-00.wav").exists()
+
+
+def test_recovery_never_rewrites_another_sessions_folder(tmp_path: Path) -> None:
+    """Issue 20.1: the folder is the identity. A copy whose session.json names another
+    session's id is reported as broken; the other session is left byte for byte."""
+    store = FileSessionStore(tmp_path)
+    complete = Session.model_validate_json(good_session_json("sample-job-queue"))
+    complete.status = SessionStatus.COMPLETE
+    complete.turns.append(
+        Turn(index=0, speaker=Speaker.INTERVIEWER, kind=TurnKind.QUESTION, text="Design it.")
+    )
+    store.save(complete)
+    original = (tmp_path / "sample-job-queue" / "session.json").read_bytes()
+    write_session_file(store, "copy-of-sample", good_session_json("sample-job-queue"))
+
+    assert store.recover_interrupted() == []
+
+    assert (tmp_path / "sample-job-queue" / "session.json").read_bytes() == original
+    with pytest.raises(InterviewerError, match="does not match its folder") as error:
+        store.load("copy-of-sample")
+    assert "copy-of-sample" in error.value.message and error.value.fix

@@ -194,7 +194,18 @@ class FileSessionStore:
         write_private(folder / SESSION_FILE, session.model_dump_json(indent=2))
 
     def load(self, session_id: str) -> Session:
-        return load_session_file(self.session_dir(session_id) / SESSION_FILE)
+        """The session in folder ``session_id``. The folder is the identity: a file whose
+        ``id`` names another session (a copied folder) is reported, never saved over
+        that other session's folder."""
+        path = self.session_dir(session_id) / SESSION_FILE
+        session = load_session_file(path)
+        if session.id != session_id:
+            raise InterviewerError(
+                f"{path}: field 'id': '{session.id}' does not match its folder "
+                f"'{session_id}'",
+                fix=f'set "id" to "{session_id}" by hand, or delete the folder',
+            )
+        return session
 
     def list_ids(self) -> list[str]:
         """Session ids, oldest first (ids start with their creation time)."""
