@@ -103,6 +103,7 @@ class LiveRound:
             session_id=self.session_id,
             config=EngineConfig(round_seconds=round_minutes * 60),
             on_sentence=self._say_early,
+            on_answer_recorded=store.save,
         )
         self.last_line = ""
         self.speak_early = True

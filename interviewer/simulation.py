@@ -73,6 +73,7 @@ def simulate_round(
         session_id=session_id,
         config=EngineConfig(round_seconds=round_minutes * 60),
         clock=lambda: now[0],
+        on_answer_recorded=store.save,
     )
     engine.session.llm_model = model_name_or_none(chat)
     store.claim(session_id)

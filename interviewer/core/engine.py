@@ -244,8 +244,13 @@ class InterviewEngine:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         on_sentence: Callable[[str], None] | None = None,
+        on_answer_recorded: Callable[[Session], None] | None = None,
     ) -> None:
         self.on_sentence = on_sentence
+        self.on_answer_recorded = on_answer_recorded
+        """Durability: called with the session as soon as a candidate turn is recorded,
+        before the model is asked about it, so the front end can save it: a slow or
+        hanging endpoint must not hold the only copy of an answer in memory."""
         """Latency: called with each sentence of an LLM-phrased line as soon as it is sure
         to be said, so the voice can start before the reply is complete. The ``Say``
         event later carries the whole line, starting with those sentences (see
@@ -336,6 +341,8 @@ class InterviewEngine:
             audio_file=audio_file,
             started_at=max(0.0, self.elapsed - duration),
         )
+        if self.on_answer_recorded is not None:
+            self.on_answer_recorded(self.session)
         if self.phase is Phase.CANDIDATE_QUESTIONS:
             return self._on_candidate_question(text)
         utterance = classify_utterance(text)
@@ -443,6 +450,7 @@ class InterviewEngine:
         twin.asked = list(self.asked)
         twin.chat = recorder
         twin.on_sentence = None
+        twin.on_answer_recorded = None  # a predicted answer is never saved
         twin._sleep = lambda _seconds: None
         try:
             twin.on_candidate_turn(text, duration=duration)
