@@ -201,8 +201,7 @@ class FileSessionStore:
         session = load_session_file(path)
         if session.id != session_id:
             raise InterviewerError(
-                f"{path}: field 'id': '{session.id}' does not match its folder "
-                f"'{session_id}'",
+                f"{path}: field 'id': '{session.id}' does not match its folder '{session_id}'",
                 fix=f'set "id" to "{session_id}" by hand, or delete the folder',
             )
         return session
