@@ -15,31 +15,45 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from interviewer import locations
-from interviewer.core.content import Persona, Rubric
+from interviewer.core.content import Persona, ReferenceProblem, Rubric
 from interviewer.errors import ContentError, NotFoundError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+MAX_FILE_BYTES = 512 * 1024
+"""Persona and rubric files are hand-written: the largest shipped rubric is under 100 KB.
+A bigger file is refused before it is parsed, so a runaway file costs nothing."""
+
+_NESTED_TOO_DEEPLY = "nested too deeply (arrays or tables inside each other) to be content"
+
+
 def load_toml_model(path: Path, model: type[ModelT]) -> ModelT:
-    """Parse and validate one file; raise ``ContentError`` naming file, line and field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ContentError(path, f"cannot read file ({error.strerror})") from None
+    """Parse and validate one file; raise ``ContentError`` naming file, line and field.
+
+    Whatever is in the file (binary, too big, nested a thousand levels deep), the only
+    error raised is a ``ContentError``, so one bad file never stops a command about others.
+    """
+    text = _read_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"at line (\d+)", str(error))
         line = int(found.group(1)) if found else None
         raise ContentError(path, f"not valid TOML: {error}", line=line) from None
+    except RecursionError:
+        raise ContentError(path, _NESTED_TOO_DEEPLY, fix="keep the file's structure flat") from None
     try:
         loaded = model.model_validate(data)
+    except RecursionError:
+        raise ContentError(path, _NESTED_TOO_DEEPLY, fix="keep the file's structure flat") from None
     except ValidationError as error:
         first = error.errors()[0]
-        field_path = _field_path(data, first["loc"])
+        loc = _reference_loc(first) or first["loc"]
+        field_path = _field_path(data, loc)
         problem = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             problem = "unknown key (check the spelling; see `interviewer personas show`)"
@@ -47,7 +61,7 @@ def load_toml_model(path: Path, model: type[ModelT]) -> ModelT:
             problem = "required field is missing"
         elif "input" in first and first["type"] != "value_error":
             problem = f"{problem} (got {first['input']!r})"
-        return_line = _find_line(text, first["loc"])
+        return_line = _find_line(text, loc)
         raise ContentError(path, problem, field=field_path or None, line=return_line) from None
     expected_id = path.stem
     loaded_id = getattr(loaded, "id", expected_id)
@@ -59,6 +73,36 @@ def load_toml_model(path: Path, model: type[ModelT]) -> ModelT:
             line=_find_line(text, ("id",)),
         )
     return loaded
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ContentError(
+                path,
+                f"file is {size:,} bytes; persona and rubric files are limited to "
+                f"{MAX_FILE_BYTES:,} bytes",
+                fix="split it into several files, or remove what is not needed",
+            )
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ContentError(path, f"cannot read file ({error.strerror})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ContentError(
+            path,
+            f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start})",
+            line=raw.count(b"\n", 0, error.start) + 1,
+            fix="save the file as UTF-8",
+        ) from None
+
+
+def _reference_loc(error: ErrorDetails) -> tuple[int | str, ...] | None:
+    """Where a cross-reference check (``ReferenceProblem``) points, if it raised this."""
+    cause = (error.get("ctx") or {}).get("error")
+    return cause.loc if isinstance(cause, ReferenceProblem) else None
 
 
 def _field_path(data: object, loc: tuple[int | str, ...]) -> str:
@@ -114,6 +158,19 @@ class Loaded(Generic[ModelT]):
             raise broken[0]
         known = ", ".join(sorted(self.items)) or "none"
         raise NotFoundError(f"no {kind} '{item_id}' (known: {known})")
+
+    def override_warnings(self, item_id: str) -> list[str]:
+        """What to tell the user when ``item_id`` is used although another file with
+        that id is broken: typically their own override of a shipped persona, which
+        would otherwise be ignored without a word."""
+        source = self.sources.get(item_id)
+        if source is None:
+            return []
+        return [
+            f"{error.message}; so {source} is used instead"
+            for error in self.errors
+            if error.path.stem == item_id and error.path != source
+        ]
 
 
 def load_dir_chain(dirs: Iterable[Path], model: type[ModelT]) -> Loaded[ModelT]:

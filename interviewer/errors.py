@@ -35,10 +35,11 @@ class ContentError(InterviewerError):
         *,
         field: str | None = None,
         line: int | None = None,
+        fix: str | None = None,
     ) -> None:
         where = str(path) + (f":{line}" if line else "")
         what = f"field '{field}': {problem}" if field else problem
-        super().__init__(f"{where}: {what}")
+        super().__init__(f"{where}: {what}", fix=fix)
         self.path = path
         self.field = field
         self.line = line

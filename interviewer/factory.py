@@ -25,6 +25,8 @@ class RoundChoice:
     rubric: Rubric
     question: Question
     level: Level
+    warnings: tuple[str, ...] = ()
+    """Broken files skipped for these ids (e.g. the user's override of the persona)."""
 
 
 def round_choice(
@@ -41,7 +43,9 @@ def round_choice(
     rubric = rubrics.get(rubric_id or settings.round.rubric, "rubric")
     wanted = question_id or settings.round.question
     question = rubric.question(wanted) if wanted else random.choice(rubric.questions)
-    return RoundChoice(persona, rubric, question, Level(level) if level else settings.round.level)
+    warnings = (*personas.override_warnings(persona.id), *rubrics.override_warnings(rubric.id))
+    chosen_level = Level(level) if level else settings.round.level
+    return RoundChoice(persona, rubric, question, chosen_level, warnings)
 
 
 def build_app(

@@ -8,11 +8,12 @@ from typing import Any
 
 import tomli_w
 from pydantic import BaseModel
+from rich.markup import escape
 from rich.table import Table
 
 from interviewer import catalog, locations
 from interviewer.catalog import Loaded
-from interviewer.cli.output import console, err_console, print_json
+from interviewer.cli.output import console, err_console, print_json, warn_overrides
 from interviewer.core.content import Persona, Rubric
 from interviewer.errors import InterviewerError
 
@@ -47,9 +48,9 @@ def register(subparsers: Any) -> None:
 
 def _check(loaded: Loaded[Any], kind: str) -> int:
     for item_id, path in sorted(loaded.sources.items()):
-        console.print(f"[green]ok[/]   {item_id:<28} {path}", soft_wrap=True)
+        console.print(f"[green]ok[/]   {item_id:<28} {escape(str(path))}", soft_wrap=True)
     for error in loaded.errors:
-        err_console.print(f"[bold red]FAIL[/] {error.message}")
+        err_console.print(f"[bold red]FAIL[/] {escape(error.message)}", soft_wrap=True)
     total = len(loaded.items) + len(loaded.errors)
     console.print(f"{len(loaded.items)}/{total} {kind} files valid")
     return 1 if loaded.errors else 0
@@ -57,7 +58,9 @@ def _check(loaded: Loaded[Any], kind: str) -> int:
 
 def _warn_broken(loaded: Loaded[Any]) -> None:
     for error in loaded.errors:
-        err_console.print(f"[yellow]skipped broken file:[/] {error.message}")
+        err_console.print(
+            f"[yellow]skipped broken file:[/] {escape(error.message)}", soft_wrap=True
+        )
 
 
 def _personas_list(args: argparse.Namespace) -> int:
@@ -94,7 +97,11 @@ def _describe_model(model: BaseModel) -> Table:
 def _personas_show(args: argparse.Namespace) -> int:
     loaded = catalog.load_personas()
     persona = loaded.get(args.id, "persona")
-    console.print(f"[bold]{persona.name}[/] — {persona.title}  ({loaded.sources[persona.id]})")
+    warn_overrides(loaded, persona.id)
+    console.print(
+        f"[bold]{escape(persona.name)}[/] — {escape(persona.title)}  "
+        f"({escape(str(loaded.sources[persona.id]))})"
+    )
     console.print(_describe_model(persona))
     return 0
 
@@ -149,8 +156,10 @@ def _rubrics_list(args: argparse.Namespace) -> int:
 
 
 def _rubrics_show(args: argparse.Namespace) -> int:
-    rubric: Rubric = catalog.load_rubrics().get(args.id, "rubric")
-    console.print(f"[bold]{rubric.title}[/] ({rubric.id})")
+    loaded = catalog.load_rubrics()
+    rubric: Rubric = loaded.get(args.id, "rubric")
+    warn_overrides(loaded, rubric.id)
+    console.print(f"[bold]{escape(rubric.title)}[/] ({rubric.id})")
     if rubric.description:
         console.print(rubric.description)
     table = Table("criterion", "signal", "weight", "checklist items", "probes")

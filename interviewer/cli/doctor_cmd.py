@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from rich.markup import escape
+
 from interviewer.cli.output import console, print_json
 from interviewer.doctor import CheckResult, Status, run_checks
 from interviewer.settings import load_settings
@@ -19,9 +21,9 @@ def register(subparsers: Any) -> None:
 
 
 def _print(result: CheckResult) -> None:
-    console.print(f"{STYLE[result.status]} {result.name:<15} {result.detail}")
+    console.print(f"{STYLE[result.status]} {result.name:<15} {escape(result.detail)}")
     if result.fix:
-        console.print(f"     {'':<15} [bold]fix:[/] {result.fix}")
+        console.print(f"     {'':<15} [bold]fix:[/] {escape(result.fix)}")
 
 
 def run(args: argparse.Namespace) -> int:

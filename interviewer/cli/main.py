@@ -7,6 +7,8 @@ import signal
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from rich.markup import escape
+
 from interviewer import __version__
 from interviewer.cli import (
     bench_cmd,
@@ -68,9 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except InterviewerError as error:
-        err_console.print(f"[bold red]error:[/] {error.message}")
+        err_console.print(f"[bold red]error:[/] {escape(error.message)}", soft_wrap=True)
         if error.fix:
-            err_console.print(f"  [bold]fix:[/] {error.fix}")
+            err_console.print(f"  [bold]fix:[/] {escape(error.fix)}", soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -7,6 +7,9 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
+
+from interviewer.catalog import Loaded
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -15,3 +18,10 @@ err_console = Console(stderr=True, highlight=False)
 def print_json(data: Any) -> None:
     """Machine-readable output: exactly one JSON document on stdout."""
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def warn_overrides(loaded: Loaded[Any], *item_ids: str) -> None:
+    """Say so when a broken file (a user's override) was skipped for one of these ids."""
+    for item_id in item_ids:
+        for warning in loaded.override_warnings(item_id):
+            err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)

@@ -19,6 +19,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
+    from interviewer.cli.output import err_console
     from interviewer.factory import build_app, round_choice
     from interviewer.settings import load_settings
 
@@ -26,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     if args.no_voice:
         settings.tts.engine = "none"
     choice = round_choice(settings, args.persona, args.rubric, args.question, args.level)
+    for warning in choice.warnings:
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     app = build_app(settings, choice)
     app.run()
     return app.return_code or 0

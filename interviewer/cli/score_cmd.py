@@ -129,15 +129,17 @@ def _transcript(path: Path, text: str) -> Loaded:
 
 def run(args: argparse.Namespace) -> int:
     from interviewer import catalog
-    from interviewer.cli.output import console, print_json
+    from interviewer.cli.output import console, print_json, warn_overrides
     from interviewer.core.scoring import evaluate
 
     try:
-        rubric = catalog.load_rubrics().get(args.rubric, "rubric")
+        rubrics = catalog.load_rubrics()
+        rubric = rubrics.get(args.rubric, "rubric")
     except InterviewerError as error:
         raise InterviewerError(
             error.message, fix=error.fix or "`interviewer rubrics list` shows the rubric ids"
         ) from None
+    warn_overrides(rubrics, rubric.id)
     answer, words = load_answer(args.path)
     if args.question:
         rubric.question(args.question)  # a clear error before any work

@@ -14,6 +14,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.markup import escape
     from rich.table import Table
 
     from interviewer.adapters.store.files import FileSessionStore
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         table.add_column(column, justify="right" if column in ("min", "score") else "left")
     for row in rows:
         if "error" in row:
-            table.add_row(row["id"], f"[red]{row['error']}[/]", "", "", "broken", "", "")
+            table.add_row(row["id"], f"[red]{escape(row['error'])}[/]", "", "", "broken", "", "")
             continue
         score = "" if row["overall"] is None else f"{row['overall']:.0f}"
         table.add_row(

@@ -40,10 +40,12 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
     from interviewer import catalog
     from interviewer.adapters.store.files import FileSessionStore
     from interviewer.answers import prepare_answers
-    from interviewer.cli.output import console, err_console
+    from interviewer.cli.output import console, err_console, warn_overrides
     from interviewer.core.engine import Say, StatusNote
     from interviewer.core.ports import ChatModel
     from interviewer.errors import InterviewerError
@@ -53,9 +55,13 @@ def run(args: argparse.Namespace) -> int:
     from interviewer.simulation import simulate_round
 
     settings = load_settings()
-    rubric = catalog.load_rubrics().get(args.rubric, "rubric")
+    rubrics = catalog.load_rubrics()
+    rubric = rubrics.get(args.rubric, "rubric")
+    warn_overrides(rubrics, rubric.id)
     question = rubric.question(args.question)
-    persona = catalog.load_personas().get(args.persona or settings.round.persona, "persona")
+    personas = catalog.load_personas()
+    persona = personas.get(args.persona or settings.round.persona, "persona")
+    warn_overrides(personas, persona.id)
     level = Level(args.level) if args.level else settings.round.level
     store = FileSessionStore(args.out or settings.recordings_dir)
 
@@ -65,9 +71,9 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             return
         if isinstance(event, Say):
-            err_console.print(f"[bold cyan]{persona.name}:[/] {event.text}")
+            err_console.print(f"[bold cyan]{escape(persona.name)}:[/] {escape(event.text)}")
         elif isinstance(event, StatusNote):
-            err_console.print(f"[yellow]note:[/] {event.text}")
+            err_console.print(f"[yellow]note:[/] {escape(event.text)}")
 
     runtime = None
     chat: ChatModel | None = None

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from interviewer import catalog
@@ -57,14 +58,14 @@ def run(args: argparse.Namespace) -> int:
             audio = load_audio(path)
         except InterviewerError as error:
             failed += 1
-            err_console.print(f"[bold red]error:[/] {error.message}", soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(error.message)}", soft_wrap=True)
             if error.fix:
-                err_console.print(f"  [bold]fix:[/] {error.fix}", soft_wrap=True)
+                err_console.print(f"  [bold]fix:[/] {escape(error.fix)}", soft_wrap=True)
             continue
         seconds = audio.size / SAMPLE_RATE
         warning = _level_warning(audio)
         if warning:
-            err_console.print(f"[yellow]warning:[/] {path}: {warning}", soft_wrap=True)
+            err_console.print(f"[yellow]warning:[/] {escape(f'{path}: {warning}')}", soft_wrap=True)
         if seconds > PROGRESS_AFTER_SECONDS:
             with Progress(
                 TextColumn("{task.description}"),

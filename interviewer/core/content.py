@@ -24,7 +24,18 @@ LevelNumber = Annotated[int, Field(ge=1, le=4)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # TOML can spell inf and nan; no weight, rate or duration may be either.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class ReferenceProblem(ValueError):
+    """A cross-reference check failed (a duplicate id, a probe naming an unknown
+    criterion); ``loc`` is where, in pydantic's terms, so the loader can name the
+    field and the line."""
+
+    def __init__(self, message: str, loc: tuple[int | str, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
 
 
 # ---------------------------------------------------------------- persona
@@ -278,25 +289,42 @@ class Rubric(Strict):
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:
-        _unique("criteria", [c.id for c in self.criteria])
-        _unique("questions", [q.id for q in self.questions])
+        _unique("criteria", [c.id for c in self.criteria], ("criteria",))
+        _unique("questions", [q.id for q in self.questions], ("questions",))
         criterion_ids = {c.id for c in self.criteria}
         question_ids = {q.id for q in self.questions}
-        all_probes = list(self.probes) + [p for q in self.questions for p in q.probes]
-        _unique("probes", [p.id for p in all_probes])
-        for criterion in self.criteria:
-            _unique(f"criteria.{criterion.id}.checklist", [i.id for i in criterion.checklist])
-        for probe in all_probes:
+        all_probes: list[tuple[Probe, tuple[int | str, ...]]] = [
+            (probe, ("probes", index)) for index, probe in enumerate(self.probes)
+        ]
+        for q_index, question in enumerate(self.questions):
+            all_probes += [
+                (probe, ("questions", q_index, "probes", index))
+                for index, probe in enumerate(question.probes)
+            ]
+        seen: set[str] = set()
+        for probe, loc in all_probes:
+            if probe.id in seen:
+                raise ReferenceProblem(f"duplicate id '{probe.id}' in probes", (*loc, "id"))
+            seen.add(probe.id)
+        for c_index, criterion in enumerate(self.criteria):
+            _unique(
+                f"criteria.{criterion.id}.checklist",
+                [i.id for i in criterion.checklist],
+                ("criteria", c_index, "checklist"),
+            )
+        for probe, loc in all_probes:
             if probe.criterion not in criterion_ids:
-                raise ValueError(
+                raise ReferenceProblem(
                     f"probe '{probe.id}' names criterion '{probe.criterion}', which is not "
-                    f"one of {sorted(criterion_ids)}"
+                    f"one of {sorted(criterion_ids)}",
+                    (*loc, "criterion"),
                 )
             for question_id in probe.questions:
                 if question_id not in question_ids:
-                    raise ValueError(
+                    raise ReferenceProblem(
                         f"probe '{probe.id}' names question '{question_id}', which is not "
-                        f"one of {sorted(question_ids)}"
+                        f"one of {sorted(question_ids)}",
+                        (*loc, "questions"),
                     )
         return self
 
@@ -325,9 +353,9 @@ class Rubric(Strict):
         return own + general
 
 
-def _unique(what: str, ids: list[str]) -> None:
+def _unique(what: str, ids: list[str], loc: tuple[int | str, ...]) -> None:
     seen: set[str] = set()
-    for item_id in ids:
+    for index, item_id in enumerate(ids):
         if item_id in seen:
-            raise ValueError(f"duplicate id '{item_id}' in {what}")
+            raise ReferenceProblem(f"duplicate id '{item_id}' in {what}", (*loc, index, "id"))
         seen.add(item_id)
