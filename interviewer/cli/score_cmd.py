@@ -56,13 +56,10 @@ def load_answer(path: Path) -> Loaded:
                 fix="pass a session dir from `interviewer sessions`, a transcript .json "
                 "or a .txt answer",
             )
-        try:
-            return Session.model_validate_json(session_file.read_bytes()), []
-        except (ValidationError, ValueError) as error:
-            raise InterviewerError(
-                f"{session_file} is not a valid session: {_first_error(error)}",
-                fix="re-record the round, or score its transcript instead",
-            ) from None
+        from interviewer.adapters.store.files import load_session_file
+
+        # The store's reader: migrates old schemas, refuses newer ones, as `report` does.
+        return load_session_file(session_file), []
     if not path.is_file():
         raise InterviewerError(
             f"{path} does not exist",

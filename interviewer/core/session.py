@@ -19,11 +19,11 @@ SCHEMA_VERSION = 1
 class Word(BaseModel):
     """One recognised word with its timing inside its turn's audio, in seconds."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     word: str
-    start: float
-    end: float
+    start: float = Field(ge=0.0)
+    end: float = Field(ge=0.0)
     probability: float = 1.0
 
 
@@ -47,6 +47,8 @@ class TurnKind(StrEnum):
 
 
 class Turn(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     index: int = Field(ge=0)
     speaker: Speaker
     kind: TurnKind
@@ -56,7 +58,10 @@ class Turn(BaseModel):
     )
     duration: float = Field(default=0.0, ge=0.0, description="Seconds of speech or audio.")
     audio_file: str | None = Field(
-        default=None, description="Audio file name inside the session dir, if any."
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="Audio file name inside the session dir, if any: a plain name, never "
+        "a path, so a review or an HTML report cannot point outside the session.",
     )
     words: list[Word] = Field(default_factory=list)
     probe_id: str | None = None
