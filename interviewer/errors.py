@@ -55,7 +55,23 @@ class ModelAssetError(InterviewerError):
 
 
 class BackendUnavailable(InterviewerError):
-    """A backend (LLM endpoint, microphone, TTS) cannot be used right now."""
+    """A backend (LLM endpoint, microphone, TTS) cannot be used right now.
+
+    ``timed_out``: it did not answer in time (a hanging or trickling endpoint); asking
+    again at once would stall the round as long again. ``retry_after``: seconds the
+    backend asked us to wait before the next request (HTTP ``Retry-After``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fix: str | None = None,
+        timed_out: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, fix=fix)
+        self.timed_out = timed_out
+        self.retry_after = retry_after
 
 
 class ReplyTooSlow(InterviewerError):

@@ -29,8 +29,8 @@ class LLMRuntime:
     @property
     def description(self) -> str:
         if self.server is not None:
-            return f"embedded llama.cpp ({self.server.model_path.name}) at {self.chat.base_url}"
-        return f"{self.chat.base_url}"
+            return f"embedded llama.cpp ({self.server.model_path.name}) at {self.chat.shown_url}"
+        return self.chat.shown_url
 
     def close(self) -> None:
         if self.server is not None:
@@ -60,7 +60,11 @@ def open_llm(
         assert settings.base_url is not None
         api_key = settings.api_key.get_secret_value() if settings.api_key else None
         chat = OpenAIChatModel(
-            settings.base_url, api_key=api_key, model=settings.model, timeout=timeout
+            settings.base_url,
+            api_key=api_key,
+            model=settings.model,
+            timeout=timeout,
+            stall_seconds=settings.stall_seconds,
         )
         return LLMRuntime(chat=chat, server=None)
     model_path = settings.model_path or model_assets.assemble(progress=on_assemble)

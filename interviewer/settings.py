@@ -55,6 +55,14 @@ class LLMSettings(Section):
     timeout_seconds: float = Field(
         default=30.0, gt=0, le=600, description="Per-request timeout before falling back."
     )
+    stall_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="Remote endpoint: a reply that sends no words for this long is given "
+        "up, the planned line is said instead, and the next turn asks the model again, so "
+        "a hanging endpoint never stalls the round longer.",
+    )
     max_retries: int = Field(
         default=2, ge=0, le=10, description="Retries with backoff before the scripted probe."
     )

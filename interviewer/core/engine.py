@@ -125,6 +125,9 @@ class EngineConfig:
     """LLM retries per line before the scripted text (``llm.max_retries``)."""
     backoff_seconds: float = 0.25
     """First retry delay; doubles per retry. Small: a candidate is waiting."""
+    max_retry_after_seconds: float = 2.0
+    """A rate-limited endpoint's ``Retry-After`` up to this long is waited for before the
+    retry; a longer one means the planned line now and no request until it has passed."""
     reply_timeout_seconds: float = 30.0
     """Wall-clock budget for one streamed reply (``llm.timeout_seconds``)."""
     llm_cooldown_seconds: float = 30.0
@@ -700,10 +703,11 @@ class InterviewEngine:
         self._pending_reply = (must_ask, max_sentences, scripted)
         problems: list[str] = []
         unreachable = 0
+        asked_wait = 0.0
         for attempt in range(self.config.max_retries + 1):
             if attempt:
                 self._early_open = False
-                self._sleep(self.config.backoff_seconds * 2 ** (attempt - 1))
+                self._sleep(max(asked_wait, self.config.backoff_seconds * 2 ** (attempt - 1)))
             try:
                 raw = self._collect(messages, must_ask=must_ask, max_sentences=max_sentences)
             except ReplyTooSlow:
@@ -713,6 +717,22 @@ class InterviewEngine:
             except BackendUnavailable as error:
                 problems.append(error.message)
                 unreachable += 1
+                if error.timed_out:
+                    # A hanging or trickling endpoint: asking again would stall the round
+                    # as long again. The planned line now; the next turn asks again.
+                    note = f"LLM fault ({error.message}): scripted line"
+                    return scripted, f"scripted: {error.message}", [StatusNote(note)]
+                if error.retry_after is not None:
+                    if error.retry_after > self.config.max_retry_after_seconds:
+                        # Rate limited for longer than a candidate can wait: honour it by
+                        # not asking before then.
+                        self._llm_down_until = time.monotonic() + error.retry_after
+                        note = (
+                            f"LLM fault ({error.message}; asked to wait "
+                            f"{error.retry_after:g} s): scripted line"
+                        )
+                        return scripted, f"scripted: {error.message}", [StatusNote(note)]
+                    asked_wait = error.retry_after
                 continue
             except Exception as error:  # a broken adapter must not end the round
                 problems.append(f"unexpected {type(error).__name__}")
@@ -763,7 +783,7 @@ class InterviewEngine:
                 if reply_complete(text, must_ask=must_ask):
                     break  # the guard keeps text up to the first question anyway
                 if time.monotonic() > deadline:
-                    raise BackendUnavailable("timed out while streaming")
+                    raise BackendUnavailable("timed out while streaming", timed_out=True)
         return "".join(parts)
 
     def _last_answer(self) -> str:
