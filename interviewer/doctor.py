@@ -145,7 +145,7 @@ def check_tts(settings: Settings) -> CheckResult:
 def check_recordings_dir(settings: Settings) -> CheckResult:
     directory = settings.recordings_dir
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # session names are private
         with tempfile.NamedTemporaryFile(dir=directory, prefix=".write-check-"):
             pass
     except OSError as error:

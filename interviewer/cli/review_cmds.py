@@ -54,7 +54,7 @@ def run_review(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     from interviewer import catalog
-    from interviewer.adapters.store.files import FileSessionStore
+    from interviewer.adapters.store.files import FileSessionStore, StoreWriteError, write_private
     from interviewer.cli.output import err_console
     from interviewer.core.report import render_html, render_markdown
     from interviewer.errors import InterviewerError, NotFoundError
@@ -79,11 +79,8 @@ def run_report(args: argparse.Namespace) -> int:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return 0
     try:
-        args.output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InterviewerError(
-            f"cannot write {args.output}: {error.strerror or error}",
-            fix="choose a writable path for -o",
-        ) from error
+        write_private(args.output, text)  # owner-only, whatever the umask: a transcript
+    except StoreWriteError as error:
+        raise InterviewerError(error.message, fix="choose a writable path for -o") from error
     err_console.print(f"wrote {args.output}")
     return 0

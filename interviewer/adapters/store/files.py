@@ -178,7 +178,8 @@ class FileSessionStore:
     def create_dir(self, session_id: str) -> Path:
         path = self.session_dir(session_id)
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            # Owner-only from the root down: even session names are personal.
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.mkdir(mode=0o700, exist_ok=True)
         except OSError as error:
             raise _write_error(path, error) from error
