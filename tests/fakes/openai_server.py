@@ -5,8 +5,8 @@ streamed ``/v1/chat/completions``. ``mode`` says how it answers chat requests:
 
 - ``ok``: streams ``reply`` word by word;
 - ``status``: answers ``status`` (500, 429...) with ``headers`` (e.g. Retry-After);
-- ``hang``: accepts the request and never sends a byte (until stopped);
-- ``trickle``: sends a chunk with an empty delta every 0.2 s, forever;
+- ``hang``: accepts the request and sends nothing for ``FAULT_SECONDS``;
+- ``trickle``: sends a chunk with an empty delta every 0.2 s for ``FAULT_SECONDS``;
 - ``cut``: sends two words, then closes the connection mid-stream;
 - ``garbage``: sends a server-sent event that is not JSON.
 
@@ -22,6 +22,10 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+
+FAULT_SECONDS = 15.0
+"""How long a hang or a trickle lasts: far beyond any stall budget under test, yet
+finite, so a regression fails a test instead of hanging the suite."""
 
 
 class FakeOpenAIServer:
@@ -102,7 +106,7 @@ def _handler(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self._send(fake.status, body.encode(), "application/json", fake.headers)
                 return
             if fake.mode == "hang":
-                fake.stopping.wait(120)
+                fake.stopping.wait(FAULT_SECONDS)
                 return
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
@@ -114,7 +118,8 @@ def _handler(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
 
         def _stream(self) -> None:
             if fake.mode == "trickle":
-                while not fake.stopping.wait(0.2):
+                until = time.monotonic() + FAULT_SECONDS
+                while not fake.stopping.wait(0.2) and time.monotonic() < until:
                     self.wfile.write(_chunk(""))
                     self.wfile.flush()
                 return
