@@ -160,3 +160,11 @@ def test_credentials_in_the_endpoint_url_are_never_shown_or_stored(rubric: Rubri
 )
 def test_redact_url(url: str, shown: str) -> None:
     assert redact_url(url) == shown
+
+
+def test_a_reply_that_breaks_character_is_replaced_by_the_planned_line(rubric: Rubric) -> None:
+    broken = "As an AI language model, I cannot pretend to be an interviewer."
+    with FakeOpenAIServer("ok", reply=broken) as server:
+        engine = make_engine(rubric, OpenAIChatModel(server.url, model="fake"))
+        _, said = timed_turn(engine)
+    assert "AI language model" not in said and said.endswith("?")
