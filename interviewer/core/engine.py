@@ -468,6 +468,8 @@ class InterviewEngine:
                 tuple(self.question.model_answer),
                 scripted,
                 twin._last_answer(),
+                twin._heard(),
+                twin._asked_before(),
             )
         return None
 
@@ -745,6 +747,8 @@ class InterviewEngine:
                 secrets=self.question.model_answer,
                 planned_question=scripted if must_ask else "",
                 answer=self._last_answer(),
+                heard=self._heard(),
+                asked_before=self._asked_before(),
             )
             if result.text is not None:
                 how = "phrased by the LLM"
@@ -785,6 +789,15 @@ class InterviewEngine:
                 if time.monotonic() > deadline:
                     raise BackendUnavailable("timed out while streaming", timed_out=True)
         return "".join(parts)
+
+    def _heard(self) -> str:
+        """Everything the candidate said this round (a question that proposes terms
+        not heard yet is a leading one)."""
+        return " ".join(t.text for t in self.session.candidate_turns())
+
+    def _asked_before(self) -> tuple[str, ...]:
+        """The interviewer's lines so far: none of their questions is asked again."""
+        return tuple(t.text for t in self.session.turns if t.speaker is Speaker.INTERVIEWER)
 
     def _last_answer(self) -> str:
         """What the candidate said last (lead-ins may quote its numbers)."""
@@ -878,6 +891,10 @@ class NextReply:
     """What is said instead when the model fails or is late: the planned line."""
     answer: str = ""
     """The candidate's answer the reply follows (the guard checks lead-ins against it)."""
+    heard: str = ""
+    """Everything the candidate said, this answer included."""
+    asked_before: tuple[str, ...] = ()
+    """The interviewer's lines so far."""
 
     def accepts(self, raw: str) -> bool:
         """Whether the engine would speak ``raw`` (the model's reply) as it is, or
@@ -889,6 +906,8 @@ class NextReply:
             secrets=self.secrets,
             planned_question=self.scripted if self.must_ask else "",
             answer=self.answer,
+            heard=self.heard,
+            asked_before=self.asked_before,
         )
         return checked.text is not None
 

@@ -83,6 +83,18 @@ at the server to when it completes."), which is the candidate's job to make."""
 LEAK_NGRAM = 6
 """Sharing this many consecutive words with the model answer counts as revealing it."""
 
+YES_NO_QUESTION = re.compile(
+    r"^(?:so,?\s+|and\s+)?(?:would|wouldn't|do|don't|did|should|shouldn't|could|couldn't|"
+    r"can|can't|will|won't|is|isn't|are|aren't)\s+(?:you|we|it|that|there)\b",
+    re.IGNORECASE,
+)
+LEADING_TERMS = 3
+"""A yes/no question naming this many model-answer terms the candidate has not said
+hands them the answer to agree with. Seen in a simulated round: "Would you store an
+idempotency key with each job and let the lease expire so another worker picks the job
+up again?" An open question ("How does a worker...?") may name terms: it asks for the
+mechanism instead of proposing one."""
+
 
 @dataclass(frozen=True)
 class GuardResult:
@@ -143,6 +155,8 @@ def guard_reply(
     secrets: Sequence[str] = (),
     planned_question: str = "",
     answer: str = "",
+    heard: str = "",
+    asked_before: Sequence[str] = (),
 ) -> GuardResult:
     """Make ``raw`` safe to speak, or reject it.
 
@@ -152,6 +166,10 @@ def guard_reply(
     revealed (the question's model answer). ``planned_question``: the probe as written;
     a reply that asks nothing but opens with an acknowledgement keeps that sentence and
     asks this. ``answer``: what the candidate just said (see ``lead_in_problem``).
+    ``heard``: everything the candidate said in the round (``answer`` if not given): a
+    yes/no question proposing model-answer terms not heard yet is a leading question.
+    ``asked_before``: the interviewer's earlier lines; asking one of their questions
+    again word for word rejects the reply.
     """
     text = raw.strip().strip('"').strip()
     text = ROLE_LABEL.sub("", text, count=1)
@@ -191,6 +209,11 @@ def guard_reply(
                 text = f"{kept[0]} {' '.join(planned_question.split())}"
                 return GuardResult(text, "asked no question: the planned question follows")
             return GuardResult(None, "reply asked no question")
+        question = kept[first_question]
+        if _proposes_the_answer(question, secrets, heard or answer, planned_question):
+            return GuardResult(None, "a leading question proposed the answer")
+        if _asked_before(question, asked_before):
+            return GuardResult(None, "repeated a question already asked")
         if first_question < len(kept) - 1:
             repaired = "dropped what followed the question"
         kept = kept[: first_question + 1]
@@ -204,6 +227,36 @@ def guard_reply(
     if not kept:
         return GuardResult(None, "reply only explained")
     return GuardResult(" ".join(kept), repaired)
+
+
+def _stem(word: str) -> str:
+    """Crude, enough to match 'expires' with 'expire' and 'leased' with 'lease'."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word.removesuffix("e")
+
+
+def _proposes_the_answer(
+    question: str, secrets: Sequence[str], heard: str, planned_question: str
+) -> bool:
+    if not secrets or not YES_NO_QUESTION.match(question):
+        return False
+    answer_terms = {_stem(w) for secret in secrets for w in _words(secret) if len(w) > 3}
+    known = {_stem(w) for w in _words(f"{heard} {planned_question}")}
+    proposed = {_stem(w) for w in _words(question) if len(w) > 3} & answer_terms
+    return len(proposed - known) >= LEADING_TERMS
+
+
+def _asked_before(question: str, earlier_lines: Sequence[str]) -> bool:
+    words = _words(question)
+    return any(
+        _words(sentence) == words
+        for line in earlier_lines
+        for sentence in split_sentences(line)
+        if sentence.endswith("?")
+    )
 
 
 def lead_in_problem(sentence: str, answer: str = "") -> str | None:

@@ -132,3 +132,55 @@ def test_safe_lead_ins_are_short_plain_statements() -> None:
     assert not is_safe_lead_in("You should use a dead letter queue.")
     assert not is_safe_lead_in("What happens when a worker dies?")
     assert not is_safe_lead_in("Request is received and processed by the queue.")
+
+
+JOB_QUEUE_ANSWER = [
+    "API: enqueue(job, idempotency_key); workers lease jobs, heartbeat, ack on success.",
+    "At-least-once delivery plus idempotent handlers: the charge uses the payment "
+    "provider's idempotency key stored with the job, so a redelivery never charges twice.",
+    "Worker crash: lease or visibility timeout expires and the job is redelivered.",
+]
+
+
+def test_a_leading_question_that_proposes_the_answer_is_rejected() -> None:
+    """Issue 20.13: this passed the guard and was said, twice."""
+    result = guard_reply(
+        "Would you store an idempotency key with each job and let the lease expire so "
+        "another worker picks the job up again?",
+        max_sentences=2,
+        must_ask=True,
+        secrets=JOB_QUEUE_ANSWER,
+        heard="Workers pull jobs from a queue and charge the card.",
+    )
+    assert result.text is None and result.problem == "a leading question proposed the answer"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How would a worker know that a job was already charged?",  # open: asks for it
+        "Would you walk me through what happens when a worker dies mid-job?",
+        "Would you keep the idempotency key with the job?",  # the candidate said both
+    ],
+)
+def test_open_questions_and_questions_about_what_was_said_pass(question: str) -> None:
+    result = guard_reply(
+        question,
+        max_sentences=2,
+        must_ask=True,
+        secrets=JOB_QUEUE_ANSWER,
+        heard="I keep an idempotency key with each job so a redelivery is harmless.",
+    )
+    assert result.text == question
+
+
+def test_a_question_already_asked_is_not_asked_again_word_for_word() -> None:
+    """Issue 20.13: an off-plan question was repeated on consecutive turns."""
+    asked = "Fair enough. How do you size the worker pool for the evening peak?"
+    result = guard_reply(
+        "Okay. How do you size the worker pool for the evening peak?",
+        max_sentences=2,
+        must_ask=True,
+        asked_before=["Design a job queue.", asked],
+    )
+    assert result.text is None and result.problem == "repeated a question already asked"
