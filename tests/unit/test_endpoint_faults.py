@@ -168,3 +168,17 @@ def test_a_reply_that_breaks_character_is_replaced_by_the_planned_line(rubric: R
         engine = make_engine(rubric, OpenAIChatModel(server.url, model="fake"))
         _, said = timed_turn(engine)
     assert "AI language model" not in said and said.endswith("?")
+
+
+def test_a_leading_question_from_the_endpoint_is_replaced_by_the_planned_line(
+    rubric: Rubric,
+) -> None:
+    """Issue 20.13, end to end: the leading question was said, twice."""
+    leading = (
+        "Would you store an idempotency key with each job and let the lease expire so "
+        "another worker picks the job up again?"
+    )
+    with FakeOpenAIServer("ok", reply=leading) as server:
+        engine = make_engine(rubric, OpenAIChatModel(server.url, model="fake"))
+        said = [timed_turn(engine, "Workers pull jobs from a queue.")[1] for _ in range(2)]
+    assert all("idempotency" not in line for line in said)
