@@ -9,12 +9,19 @@ ending the round.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from interviewer.adapters.model_assets import ProgressCallback
 from interviewer.core.content import Persona
-from interviewer.core.ports import AudioSource, ChatModel, Samples, Speaker, Transcript
+from interviewer.core.ports import (
+    AudioSource,
+    ChatModel,
+    Samples,
+    SentenceSimilarity,
+    Speaker,
+    Transcript,
+)
 from interviewer.settings import Settings
 
 if TYPE_CHECKING:
@@ -61,6 +68,10 @@ class Services:
     """The voice activity detector; None means level-based endpointing."""
     open_speaker: Callable[[Persona], ClosableSpeaker]
     """The interviewer's voice for a persona (Piper, espeak-ng, or silent)."""
+    load_similarity: Callable[[], SentenceSimilarity | None] = field(
+        default=lambda: build_similarity()
+    )
+    """The sentence encoder scoring finds evidence by meaning with; None: phrases only."""
 
 
 def real_services(settings: Settings) -> Services:
@@ -100,3 +111,26 @@ def real_services(settings: Settings) -> Services:
         load_vad=load_vad,
         open_speaker=open_speaker,
     )
+
+
+_similarity: SentenceSimilarity | None = None
+
+
+def build_similarity() -> SentenceSimilarity | None:
+    """The sentence encoder the scorer matches evidence by meaning with (one per process,
+    loaded on first use), or None when its model is not installed: scoring then falls
+    back to phrase lists, which miss paraphrases (see ``interviewer bench scoring``)."""
+    global _similarity
+    if _similarity is None:
+        from interviewer.adapters.embeddings.minilm import (
+            MiniLmSimilarity,
+            default_model_path,
+            default_tokenizer_path,
+        )
+        from interviewer.errors import ModelAssetError
+
+        try:
+            _similarity = MiniLmSimilarity(default_model_path(), default_tokenizer_path())
+        except ModelAssetError:
+            return None
+    return _similarity

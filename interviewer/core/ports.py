@@ -116,3 +116,18 @@ class SessionStore(Protocol):
     def load(self, session_id: str) -> Session: ...
 
     def list_ids(self) -> list[str]: ...
+
+
+@runtime_checkable
+class SentenceSimilarity(Protocol):
+    """How close in meaning sentences are: what lets evidence survive paraphrase.
+
+    The scorer asks it whether a candidate sentence means what a checklist item's
+    exemplars mean; the adapter is a small sentence encoder (MiniLM, ONNX) on the CPU.
+    """
+
+    def similarities(
+        self, sentences: Sequence[str], references: Sequence[str]
+    ) -> list[list[float]]:
+        """Cosine similarity in [-1, 1] of each sentence (rows) to each reference (columns)."""
+        ...
