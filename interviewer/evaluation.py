@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from interviewer.adapters.store.files import FileSessionStore
 from interviewer.core.content import Level, Rubric
+from interviewer.core.ports import SentenceSimilarity
 from interviewer.core.report import render_html, render_markdown
 from interviewer.core.scoring import Evaluation, evaluate
 
@@ -24,6 +25,7 @@ def evaluate_and_save(
     rubric: Rubric,
     *,
     level: Level | None = None,
+    similarity: SentenceSimilarity | None = None,
 ) -> Evaluation:
     """Score session ``session_id`` against ``rubric``; write the evaluation and reports.
 
@@ -34,7 +36,7 @@ def evaluate_and_save(
     question_id = (
         session.question_id if any(q.id == session.question_id for q in rubric.questions) else None
     )
-    evaluation = evaluate(rubric, question_id, session, level)
+    evaluation = evaluate(rubric, question_id, session, level, similarity=similarity)
     store.write_artifact(session_id, EVALUATION_FILE, evaluation.model_dump_json(indent=2))
     store.write_artifact(session_id, REPORT_MD, render_markdown(evaluation, session, rubric))
     store.write_artifact(session_id, REPORT_HTML, render_html(evaluation, session, rubric))

@@ -17,3 +17,16 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     yield tmp_path
+
+
+@pytest.fixture(scope="session")
+def similarity() -> object:
+    """The real bundled sentence encoder (MiniLM int8 ONNX): tests using it are marked
+    ``models``. Loaded once per test session."""
+    from interviewer.adapters.embeddings.minilm import (
+        MiniLmSimilarity,
+        default_model_path,
+        default_tokenizer_path,
+    )
+
+    return MiniLmSimilarity(default_model_path(), default_tokenizer_path())

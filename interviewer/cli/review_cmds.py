@@ -68,7 +68,14 @@ def run_report(args: argparse.Namespace) -> int:
     evaluation = load_evaluation(store, session_id)
     if evaluation is None:
         err_console.print(f"{session_id} was not scored yet; scoring with {session.rubric_id}…")
-        evaluation = evaluate_and_save(store, session_id, rubrics.get(session.rubric_id, "rubric"))
+        from interviewer.services import build_similarity
+
+        evaluation = evaluate_and_save(
+            store,
+            session_id,
+            rubrics.get(session.rubric_id, "rubric"),
+            similarity=build_similarity(),
+        )
     try:
         rubric = rubrics.get(evaluation.rubric, "rubric")
     except NotFoundError:

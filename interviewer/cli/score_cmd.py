@@ -141,7 +141,11 @@ def run(args: argparse.Namespace) -> int:
     if args.question:
         rubric.question(args.question)  # a clear error before any work
     level = Level(args.level) if args.level else None
-    evaluation = evaluate(rubric, args.question, answer, level, words=words)
+    from interviewer.services import build_similarity
+
+    evaluation = evaluate(
+        rubric, args.question, answer, level, words=words, similarity=build_similarity()
+    )
     if args.json:
         print_json(evaluation.contract())
         return 0
@@ -159,7 +163,10 @@ def run(args: argparse.Namespace) -> int:
             for q in c.evidence
         )
         table.add_row(
-            c.title, f"{c.level}/4", evidence or "[dim]none[/]", "\n".join(c.missing) or "—"
+            c.title,
+            f"{c.level}/4" if c.assessed else "[dim]not assessed[/]",
+            evidence or "[dim]none[/]",
+            "\n".join(c.missing) or "—",
         )
     console.print(table)
     delivery = evaluation.delivery

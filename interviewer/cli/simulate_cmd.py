@@ -102,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if runtime is not None:
             runtime.close()
-    evaluate_and_save(store, result.session_id, rubric)
+    from interviewer.services import build_similarity
+
+    evaluate_and_save(store, result.session_id, rubric, similarity=build_similarity())
     if args.json:
         session = store.load(result.session_id)
         turns = [{"speaker": t.speaker.value, "text": t.text} for t in session.turns]

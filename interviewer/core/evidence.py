@@ -38,7 +38,7 @@ Pure: text in, matches out. No LLM, no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -50,10 +50,13 @@ __all__ = [
     "ItemKey",
     "ScoredText",
     "TextSegment",
+    "TextUnit",
     "contains",
     "detect_items",
     "find_evidence",
+    "phrase_evidence",
     "sentences",
+    "skipped_sentences",
     "stem",
     "tokens",
 ]
@@ -256,6 +259,19 @@ class TextSegment:
 
 
 @dataclass(frozen=True)
+class TextUnit:
+    """A sentence, or a window of a long one: what the semantic matcher compares."""
+
+    start: int
+    end: int
+    """Character span in the scored text."""
+    sentence: int
+    """Index of the sentence it belongs to."""
+    size: int
+    """Words in it."""
+
+
+@dataclass(frozen=True)
 class _Token:
     stem: str
     raw: str
@@ -344,6 +360,29 @@ class ScoredText:
         if not known:
             return None
         return min(t[0] for t in known), max(t[1] for t in known)
+
+    def units(self, max_tokens: int, stride: int) -> list[TextUnit]:
+        """The sentences, with any longer than ``max_tokens`` words cut into overlapping
+        windows of that many words, ``stride`` apart: a run-on spoken sentence (or an
+        unpunctuated transcript) says several things, and a sentence encoder hears each
+        better alone. Every unit is a verbatim span of ``text``."""
+        result: list[TextUnit] = []
+        for index, sentence in enumerate(self._sentences):
+            size = sentence.last - sentence.first
+            if size <= max_tokens:
+                result.append(TextUnit(sentence.start, sentence.end, index, size))
+                continue
+            starts = list(range(sentence.first, sentence.last - max_tokens + 1, stride))
+            if starts[-1] + max_tokens < sentence.last:
+                starts.append(sentence.last - max_tokens)
+            for first in starts:
+                last = first + max_tokens
+                result.append(
+                    TextUnit(
+                        self._tokens[first].start, self._tokens[last - 1].end, index, max_tokens
+                    )
+                )
+        return result
 
     def segment_of(self, position: int) -> TextSegment:
         index = 0
@@ -444,29 +483,28 @@ def _items(rubric: Rubric) -> list[tuple[str, ChecklistItem]]:
 
 def find_evidence(rubric: Rubric, scored: ScoredText) -> list[EvidenceMatch]:
     """Every (item, sentence) pair that evidences an item, in text order."""
+    return phrase_evidence(rubric, scored)[0]
+
+
+def phrase_evidence(rubric: Rubric, scored: ScoredText) -> tuple[list[EvidenceMatch], set[int]]:
+    """``find_evidence``'s matches, and the sentences that may earn nothing
+    (``skipped_sentences``), from one pass over the phrases."""
     stems = [t.stem for t in scored._tokens]
     raws = [t.raw for t in scored._tokens]
     items = _items(rubric)
-    per_sentence: list[dict[ItemKey, list[_Hit]]] = []
-    for sentence in scored._sentences:
-        found: dict[ItemKey, list[_Hit]] = {}
-        for criterion_id, item in items:
-            hits = _phrase_hits(stems, raws, sentence.first, sentence.last, item.evidence)
-            if hits:
-                found[(criterion_id, item.id)] = hits
-        per_sentence.append(found)
-    listy = _buzzword_lists(scored, per_sentence)
+    per_sentence = _per_sentence_hits(rubric, scored, stems, raws)
+    skipped = _skipped_sentences(scored, per_sentence)
     markers = _discourse_markers(scored)
     matches: list[EvidenceMatch] = []
     for index, sentence in enumerate(scored._sentences):
-        if index in listy or _INJECTION.search(scored.text[sentence.start : sentence.end]):
+        if index in skipped:
             continue
         for criterion_id, item in items:
             candidates = per_sentence[index].get((criterion_id, item.id))
             if not candidates:
                 continue
             hit = _first_supported(
-                scored, stems, raws, index, candidates, item.requires_any, markers
+                scored, stems, raws, index, candidates, item.requires_any, markers, skipped
             )
             if hit is None:
                 continue
@@ -485,7 +523,37 @@ def find_evidence(rubric: Rubric, scored: ScoredText) -> list[EvidenceMatch]:
                     turn_index=scored.segments[sentence.segment].turn_index,
                 )
             )
-    return matches
+    return matches, skipped
+
+
+def _skipped_sentences(
+    scored: ScoredText, per_sentence: Sequence[dict[ItemKey, list[_Hit]]]
+) -> set[int]:
+    """Sentences that earn nothing: buzzword lists and text addressed to a grader."""
+    skipped = _buzzword_lists(scored, per_sentence)
+    for index, sentence in enumerate(scored._sentences):
+        if _INJECTION.search(scored.text[sentence.start : sentence.end]):
+            skipped.add(index)
+    return skipped
+
+
+def skipped_sentences(rubric: Rubric, scored: ScoredText) -> set[int]:
+    """Indexes of the sentences no detector may credit (see the module docstring)."""
+    return phrase_evidence(rubric, scored)[1]
+
+
+def _per_sentence_hits(
+    rubric: Rubric, scored: ScoredText, stems: Sequence[str], raws: Sequence[str]
+) -> list[dict[ItemKey, list[_Hit]]]:
+    per_sentence: list[dict[ItemKey, list[_Hit]]] = []
+    for sentence in scored._sentences:
+        found: dict[ItemKey, list[_Hit]] = {}
+        for criterion_id, item in _items(rubric):
+            hits = _phrase_hits(stems, raws, sentence.first, sentence.last, item.evidence)
+            if hits:
+                found[(criterion_id, item.id)] = hits
+        per_sentence.append(found)
+    return per_sentence
 
 
 def _first_supported(
@@ -496,16 +564,23 @@ def _first_supported(
     hits: Sequence[_Hit],
     requires_any: Sequence[str],
     markers: frozenset[int] = frozenset(),
+    skipped: Collection[int] = (),
 ) -> _Hit | None:
     """The first hit whose passage has one of ``requires_any`` (any hit if none needed).
 
-    A one-word companion at a position in ``markers`` (a spoken filler) does not count.
+    A one-word companion at a position in ``markers`` (a spoken filler) does not count,
+    nor one in a ``skipped`` neighbour: an appended note to the grader ("...so mark it
+    level four") once lent its "so" to the sentence before it.
     """
     if not requires_any:
         return min(hits, key=lambda h: h.first)
     sentence = scored._sentences[index]
     neighbours = [
-        s for s in scored._sentences[max(0, index - 1) : index + 2] if s.segment == sentence.segment
+        s
+        for number, s in enumerate(
+            scored._sentences[max(0, index - 1) : index + 2], start=max(0, index - 1)
+        )
+        if s.segment == sentence.segment and (number == index or number not in skipped)
     ]
     lo = min(s.first for s in neighbours)
     hi = max(s.last for s in neighbours)

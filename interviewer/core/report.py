@@ -18,7 +18,7 @@ from interviewer.core.scoring import Evaluation, EvidenceQuote
 from interviewer.core.session import Session
 from interviewer.errors import NotFoundError
 
-__all__ = ["clock", "render_html", "render_markdown"]
+__all__ = ["clock", "overall_explained", "render_html", "render_markdown"]
 
 
 def clock(seconds: float | None) -> str:
@@ -36,6 +36,21 @@ def _question(evaluation: Evaluation, rubric: Rubric | None) -> Question | None:
         return rubric.question(evaluation.question)
     except NotFoundError:  # a rubric edited since the round: report without the outline
         return None
+
+
+def overall_explained(evaluation: Evaluation) -> str:
+    """One sentence saying where the overall comes from."""
+    if evaluation.outline_coverage is None or evaluation.level_overall is None:
+        return "The overall is the weighted mean of the assessed criterion levels."
+    return (
+        f"The overall is 60% the criterion levels ({evaluation.level_overall}/100) and 40% how "
+        f"much of a strong answer's outline you covered, by meaning "
+        f"({evaluation.outline_coverage}/100)."
+    )
+
+
+def _level_text(level: int, assessed: bool) -> str:
+    return f"{level}/4" if assessed else "not assessed"
 
 
 _DELIVERY_ROWS: list[tuple[str, str, str]] = [
@@ -88,16 +103,21 @@ def render_markdown(
     if session is not None:
         lines.append(f"Session `{session.id}`, {session.created_at:%Y-%m-%d %H:%M} UTC.")
     lines.append("")
-    lines.append("Every score below is earned by the quoted words; nothing is a model's opinion.")
+    lines.append(
+        "Every score below is earned by the quoted words; nothing is a model's opinion. "
+        + overall_explained(evaluation)
+    )
     lines.append("")
     for note in evaluation.notes:
         lines += [f"> **Note:** {note}", ""]
     lines += ["| criterion | level | score |", "|---|---|---|"]
     for c in evaluation.criteria:
-        lines.append(f"| {c.title} | {c.level}/4 | {c.score} |")
+        score = c.score if c.assessed else "–"
+        lines.append(f"| {c.title} | {_level_text(c.level, c.assessed)} | {score} |")
     lines.append("")
     for c in evaluation.criteria:
-        lines += [f"## {c.title}: level {c.level}/4", "", f"_{c.anchor}_", ""]
+        heading = f"level {c.level}/4" if c.assessed else "not assessed"
+        lines += [f"## {c.title}: {heading}", "", f"_{c.anchor}_", ""]
         if c.evidence:
             lines.append("Evidence:")
             for q in c.evidence:
@@ -123,7 +143,16 @@ def render_markdown(
         lines += ["## Three drills for next time", ""]
         lines += [f"{n}. {d}" for n, d in enumerate(evaluation.drills, 1)]
         lines.append("")
-    if question and question.model_answer:
+    if evaluation.outline:
+        lines += ["## Model answer outline, and how close you came", ""]
+        for o in evaluation.outline:
+            mark = "✔" if o.credit >= 1 else ("◐" if o.credit > 0 else "✘")
+            lines.append(f"- {mark} {o.point}")
+            if o.quote:
+                when = f"[{clock(o.start)}] " if o.start is not None else ""
+                lines.append(f"  - closest: {when}“{o.quote}” ({o.credit:.0%})")
+        lines.append("")
+    elif question and question.model_answer:
         lines += ["## Model answer outline", ""]
         lines += [f"- {point}" for point in question.model_answer]
         lines.append("")
@@ -164,7 +193,7 @@ def _chart(evaluation: Evaluation) -> str:
     """Horizontal bars of criterion levels (1-4), with the target level marked."""
     rows = len(evaluation.criteria)
     height = rows * (BAR_HEIGHT + BAR_GAP) + 24
-    width = LABEL_WIDTH + BAR_WIDTH + 50
+    width = LABEL_WIDTH + BAR_WIDTH + 100
     target_x = LABEL_WIDTH + BAR_WIDTH * evaluation.target_level / 4
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -172,7 +201,7 @@ def _chart(evaluation: Evaluation) -> str:
     ]
     for index, c in enumerate(evaluation.criteria):
         y = index * (BAR_HEIGHT + BAR_GAP)
-        bar = BAR_WIDTH * c.level / 4
+        bar = BAR_WIDTH * c.level / 4 if c.assessed else 0
         colour = "#287a2e" if c.level >= evaluation.target_level else "#c2692a"
         parts.append(
             f'<text x="0" y="{y + 16}" font-size="13">{escape(c.title)}</text>'
@@ -181,7 +210,7 @@ def _chart(evaluation: Evaluation) -> str:
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{bar:.0f}" height="{BAR_HEIGHT}" '
             f'fill="{colour}"><title>{escape(c.title)}: level {c.level}/4</title></rect>'
             f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 16}" font-size="13">'
-            f"{c.level}/4</text>"
+            f"{_level_text(c.level, c.assessed)}</text>"
         )
     bottom = rows * (BAR_HEIGHT + BAR_GAP)
     parts.append(
@@ -202,12 +231,14 @@ def render_html(
         f"<h1>Interview feedback: {evaluation.overall}/100</h1>",
         f"<p>Rubric <b>{escape(evaluation.rubric)}</b>, question <b>{escape(title)}</b>, "
         f"target level <b>{escape(evaluation.level.value)}</b>. Every score is earned by "
-        "the quoted words; nothing is a model's opinion.</p>",
+        f"the quoted words; nothing is a model's opinion. "
+        f"{escape(overall_explained(evaluation))}</p>",
     ]
     body += [f'<p class="note">{escape(note)}</p>' for note in evaluation.notes]
     body.append(_chart(evaluation))
     for c in evaluation.criteria:
-        body.append(f"<h2>{escape(c.title)}: level {c.level}/4</h2>")
+        heading = f"level {c.level}/4" if c.assessed else "not assessed"
+        body.append(f"<h2>{escape(c.title)}: {heading}</h2>")
         body.append(f'<p class="anchor">{escape(c.anchor)}</p>')
         if not c.evidence:
             body.append("<p>Evidence: none found.</p>")
@@ -233,7 +264,20 @@ def render_html(
     if evaluation.drills:
         items = "".join(f"<li>{escape(d)}</li>" for d in evaluation.drills)
         body.append(f"<h2>Three drills for next time</h2><ol>{items}</ol>")
-    if question and question.model_answer:
+    if evaluation.outline:
+        items = "".join(
+            f"<li>{'✔' if o.credit >= 1 else ('◐' if o.credit > 0 else '✘')} {escape(o.point)}"
+            + (
+                f'<blockquote><span class="time">{clock(o.start)}</span> {escape(o.quote)} '
+                f"({o.credit:.0%})</blockquote>"
+                if o.quote
+                else ""
+            )
+            + "</li>"
+            for o in evaluation.outline
+        )
+        body.append(f"<h2>Model answer outline, and how close you came</h2><ul>{items}</ul>")
+    elif question and question.model_answer:
         items = "".join(f"<li>{escape(p)}</li>" for p in question.model_answer)
         body.append(f"<h2>Model answer outline</h2><ul>{items}</ul>")
     body.append("<h2>Delivery</h2>")

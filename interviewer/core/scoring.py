@@ -27,7 +27,8 @@ a good answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,25 +38,55 @@ from interviewer.core.delivery import (
     delivery_from_session,
     delivery_from_words,
 )
-from interviewer.core.evidence import EvidenceMatch, ScoredText, contains, find_evidence, tokens
+from interviewer.core.evidence import (
+    EvidenceMatch,
+    ScoredText,
+    contains,
+    phrase_evidence,
+    tokens,
+)
 from interviewer.core.planning import LEVEL_TARGET, OFF_TOPIC_MIN_WORDS
-from interviewer.core.session import Session, Word
+from interviewer.core.ports import SentenceSimilarity
+from interviewer.core.semantic import (
+    DEFAULT_POLICY,
+    OutlinePoint,
+    SemanticPolicy,
+    outline_coverage,
+    question_affinity,
+    semantic_evidence,
+)
+from interviewer.core.session import Session, Speaker, Word
 
 __all__ = [
     "CriterionScore",
     "DeliveryMetrics",
     "Evaluation",
     "EvidenceQuote",
+    "Method",
+    "OutlineEvidence",
     "Signal",
     "criterion_level",
     "evaluate",
     "level_score",
+    "score_matches",
 ]
 
-MIN_QUESTION_KEYWORDS = 2
-"""An answer naming fewer of the question's keywords than this is off topic."""
+Method = Literal["phrases", "semantic", "hybrid"]
+"""How items are found: phrase lists only, meaning only, or either (the default when a
+sentence encoder is available)."""
+
+MIN_OTHER_KEYWORDS = 3
+"""Without a sentence encoder, an answer is off topic only when it names at least this
+many of another question's keywords..."""
 OTHER_QUESTION_MARGIN = 2.0
-"""...and so is one naming this many times more of another question's keywords."""
+"""...and this many times more of them than of its own question's."""
+LEVEL_SHARE = 0.6
+"""With a question and a sentence encoder, the overall is this share of the criterion
+levels' weighted mean plus the rest from outline coverage (chosen on dev: levels alone
+ordered 0.86 of dev pairs, 0.6/0.4 ordered 0.92; 0.5/0.5 was no better)."""
+OFF_TOPIC_AFFINITY_MARGIN = 0.08
+"""With a sentence encoder, an answer is off topic when it is this much closer in meaning
+to another question of the rubric than to its own (tuned on dev)."""
 QUOTES_PER_ITEM = 1
 """Quotes shown per evidenced item: the first, where the candidate first showed it."""
 DRILLS = 3
@@ -91,6 +122,11 @@ class CriterionScore(BaseModel):
     )
     missing_descriptions: list[str]
     drill: str = Field(description="The criterion's practice drill when below target.")
+    assessed: bool = Field(
+        default=True,
+        description="False when the round gave no chance to show it (no probe for it was "
+        "asked and the candidate did not show it unprompted): left out of the overall.",
+    )
 
 
 class Signal(BaseModel):
@@ -101,6 +137,18 @@ class Signal(BaseModel):
     name: str
     shown: bool
     detail: str
+
+
+class OutlineEvidence(BaseModel):
+    """One point of the question's model-answer outline and the candidate's closest words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    point: str
+    credit: float = Field(ge=0, le=1, description="How much of the point was covered, 0..1.")
+    quote: str = Field(default="", description="The closest verbatim span ('' if none).")
+    start: float | None = None
+    end: float | None = None
 
 
 class Evaluation(BaseModel):
@@ -118,6 +166,15 @@ class Evaluation(BaseModel):
     signals: list[Signal] = Field(default_factory=list)
     drills: list[str] = Field(default_factory=list, description="Three drills for next time.")
     scored_text: str = Field(description="The candidate text the quotes are spans of.")
+    level_overall: int | None = Field(
+        default=None, description="The weighted mean of the criterion scores alone."
+    )
+    outline_coverage: int | None = Field(
+        default=None,
+        description="0-100: how much of the question's model-answer outline the answer "
+        "covers, by meaning; None without a question or a sentence encoder.",
+    )
+    outline: list[OutlineEvidence] = Field(default_factory=list)
 
     def contract(self) -> dict[str, object]:
         """Exactly the DESIGN.md ``score --json`` object."""
@@ -164,19 +221,40 @@ def _keyword_hits(question: Question, said: Sequence[str]) -> int:
     return sum(contains(said, tokens(k)) for k in question.keywords)
 
 
-def _off_topic(rubric: Rubric, question: Question, text: str) -> str | None:
-    """Why the answer is about something else, or None when it is on topic."""
-    if not question.keywords:
-        return None
-    said = tokens(text)
-    if len(said) < OFF_TOPIC_MIN_WORDS:
+def _off_topic(
+    rubric: Rubric,
+    question: Question,
+    scored: ScoredText,
+    similarity: SentenceSimilarity | None,
+) -> str | None:
+    """Why the answer is about another question of the rubric, or None when it is not.
+
+    The questions are generic ("design a job queue"): an answer that assumes another
+    concrete service for the same kind of problem is on topic. So an answer is off topic
+    only when it reads as an answer to *another* question, never merely for missing this
+    question's keywords (that rule once scored a strong senior answer 0/100).
+    """
+    said = tokens(scored.text)
+    if len(said) < OFF_TOPIC_MIN_WORDS or len(rubric.questions) < 2:
         return None  # too short to judge; a thin answer scores low on its own
-    own = _keyword_hits(question, said)
-    if own < MIN_QUESTION_KEYWORDS:
-        return f"off topic: the answer names {own} of the key terms of '{question.title}'"
-    for other in rubric.questions:
-        if other.id != question.id and _keyword_hits(other, said) >= OTHER_QUESTION_MARGIN * own:
-            return f"off topic: the answer reads as an answer to '{other.title}'"
+    if similarity is not None:
+        affinity = question_affinity(rubric.questions, scored, similarity)
+        own = affinity[question.id]
+        other_id, other = max(
+            ((q, a) for q, a in affinity.items() if q != question.id), key=lambda qa: qa[1]
+        )
+        if other - own >= OFF_TOPIC_AFFINITY_MARGIN:
+            return (
+                f"off topic: the answer reads as an answer to '{rubric.question(other_id).title}'"
+            )
+        return None
+    own_hits = _keyword_hits(question, said)
+    for candidate in rubric.questions:
+        if candidate.id == question.id:
+            continue
+        hits = _keyword_hits(candidate, said)
+        if hits >= MIN_OTHER_KEYWORDS and hits >= OTHER_QUESTION_MARGIN * max(own_hits, 1):
+            return f"off topic: the answer reads as an answer to '{candidate.title}'"
     return None
 
 
@@ -193,12 +271,27 @@ def _quote(match: EvidenceMatch, description: str) -> EvidenceQuote:
     )
 
 
+def _anchor(criterion: Criterion, level: int, evidenced: set[str]) -> str:
+    """The rubric's text for the level, unless it would contradict the credited evidence
+    (level 1 "never asks who uses it" beside a quote that asks): then what was shown."""
+    if level > 1 or not evidenced:
+        return criterion.anchors.for_level(level)
+    shown = [i.description.rstrip(".") for i in criterion.checklist if i.id in evidenced]
+    return "Partly shown: " + "; ".join(shown) + ". Not yet enough for level 2."
+
+
 def _score_criterion(
-    criterion: Criterion, matches: Sequence[EvidenceMatch], target: int, cap: int
+    criterion: Criterion,
+    matches: Sequence[EvidenceMatch],
+    target: int,
+    cap: int,
+    *,
+    probed: bool,
 ) -> CriterionScore:
     mine = [m for m in matches if m.criterion_id == criterion.id]
     evidenced = {m.item_id for m in mine}
     level = min(cap, criterion_level(criterion, evidenced))
+    assessed = criterion.assessed == "always" or probed or level > 1
     quotes: list[EvidenceQuote] = []
     for item in criterion.checklist:
         for match in [m for m in mine if m.item_id == item.id][:QUOTES_PER_ITEM]:
@@ -212,11 +305,14 @@ def _score_criterion(
         weight=criterion.weight,
         level=level,
         score=level_score(level),
-        anchor=criterion.anchors.for_level(level),
+        anchor=_anchor(criterion, level, evidenced)
+        if assessed
+        else "Not assessed: the round gave no chance to show this (no probe for it was asked).",
         evidence=quotes,
-        missing=[i.id for i in missing],
-        missing_descriptions=[i.description for i in missing],
-        drill=criterion.drill if level < target else "",
+        missing=[i.id for i in missing] if assessed else [],
+        missing_descriptions=[i.description for i in missing] if assessed else [],
+        drill=criterion.drill if level < target and assessed else "",
+        assessed=assessed,
     )
 
 
@@ -260,6 +356,50 @@ def _signals(scores: Sequence[CriterionScore]) -> list[Signal]:
     return signals
 
 
+def score_matches(
+    rubric: Rubric,
+    matches: Sequence[EvidenceMatch],
+    target: int,
+    *,
+    off_topic: bool = False,
+    probed: Collection[str] = (),
+) -> tuple[list[CriterionScore], int]:
+    """Criterion scores and the overall from the evidence found (the module's rules)."""
+    cap = 1 if off_topic else 4
+    scores = [
+        _score_criterion(c, matches, target, cap, probed=c.id in probed) for c in rubric.criteria
+    ]
+    counted = [c for c in scores if c.assessed]
+    total_weight = sum(c.weight for c in counted)
+    overall = round(sum(c.score * c.weight for c in counted) / total_weight) if counted else 0
+    return scores, overall
+
+
+def find_items(
+    rubric: Rubric,
+    scored: ScoredText,
+    *,
+    similarity: SentenceSimilarity | None = None,
+    method: Method = "hybrid",
+    policy: SemanticPolicy = DEFAULT_POLICY,
+) -> tuple[list[EvidenceMatch], set[int]]:
+    """Every piece of evidence for the rubric's items in ``scored``, by ``method``, and
+    the sentences that may earn nothing (buzzword lists, text addressed to a grader).
+
+    Phrase matches come first for an item (their quote is the exact phrase's sentence);
+    the meaning-based matcher adds the items no listed phrase caught. Without an encoder
+    only phrases are used, whatever ``method`` says.
+    """
+    phrases, skip = phrase_evidence(rubric, scored)
+    if similarity is None or method == "phrases":
+        return phrases, skip
+    if method == "semantic":
+        phrases = []
+    found = {m.key for m in phrases}
+    meaning = semantic_evidence(rubric, scored, similarity, skip=skip, policy=policy)
+    return phrases + [m for m in meaning if m.key not in found], skip
+
+
 def evaluate(
     rubric: Rubric,
     question_id: str | None,
@@ -267,17 +407,27 @@ def evaluate(
     level: Level | None = None,
     *,
     words: Sequence[Word] = (),
+    similarity: SentenceSimilarity | None = None,
+    method: Method = "hybrid",
+    policy: SemanticPolicy = DEFAULT_POLICY,
 ) -> Evaluation:
     """Score a typed answer, a transcript (``answer`` text plus its ``words``), a prepared
     ``ScoredText`` or a whole session (candidate turns only) against ``rubric``.
 
     ``question_id`` defaults to the session's (when ``rubric`` has it); ``level`` to the
-    session's, else senior.
+    session's, else senior. ``similarity`` (a sentence encoder) lets evidence be found by
+    meaning as well as by phrase (``method``); without it, phrases only.
     """
     delivery: DeliveryMetrics | None
+    probed: set[str] = set()
     if isinstance(answer, Session):
         scored = ScoredText.from_turns(answer.turns)
         delivery = delivery_from_session(answer)
+        probed = {
+            t.criterion_id
+            for t in answer.turns
+            if t.speaker is Speaker.INTERVIEWER and t.criterion_id is not None
+        }
         # The session's own question, when this rubric has it: re-scoring a round with
         # another rubric scores the same words without a question.
         if question_id is None and any(q.id == answer.question_id for q in rubric.questions):
@@ -293,16 +443,31 @@ def evaluate(
     target = LEVEL_TARGET[level]
     question = rubric.question(question_id) if question_id else None
     notes: list[str] = []
-    off_topic = _off_topic(rubric, question, scored.text) if question else None
+    off_topic = _off_topic(rubric, question, scored, similarity) if question else None
     if off_topic:
         notes.append(off_topic + "; every criterion is capped at level 1")
     if not scored.text.strip():
         notes.append("no candidate speech to score")
-    matches = find_evidence(rubric, scored)
-    cap = 1 if off_topic else 4
-    scores = [_score_criterion(c, matches, target, cap) for c in rubric.criteria]
-    total_weight = sum(c.weight for c in scores)
-    overall = round(sum(c.score * c.weight for c in scores) / total_weight)
+    matches, skip = find_items(rubric, scored, similarity=similarity, method=method, policy=policy)
+    scores, level_overall = score_matches(
+        rubric, matches, target, off_topic=bool(off_topic), probed=probed
+    )
+    outline: list[OutlineEvidence] = []
+    coverage: int | None = None
+    overall = level_overall
+    if question is not None and similarity is not None and method != "phrases":
+        points = outline_coverage(question, scored, similarity, skip=skip, policy=policy)
+        outline = [_outline_evidence(scored, p, policy) for p in points]
+        if outline:
+            coverage = (
+                0 if off_topic else round(100 * sum(o.credit for o in outline) / len(outline))
+            )
+            overall = round(LEVEL_SHARE * level_overall + (1 - LEVEL_SHARE) * coverage)
+    not_assessed = [c.title for c in scores if not c.assessed]
+    if not_assessed:
+        notes.append(
+            "not assessed (no chance to show it in this round): " + ", ".join(not_assessed)
+        )
     weakest = sorted(
         (c for c in scores if c.drill),
         key=lambda c: (c.level - target, -c.weight),
@@ -320,4 +485,23 @@ def evaluate(
         signals=_signals(scores),
         drills=[c.drill for c in weakest[:DRILLS]],
         scored_text=scored.text,
+        level_overall=level_overall,
+        outline_coverage=coverage,
+        outline=outline,
+    )
+
+
+def _outline_evidence(
+    scored: ScoredText, point: OutlinePoint, policy: SemanticPolicy
+) -> OutlineEvidence:
+    credit = round(point.credit(policy), 3)
+    if not credit or point.quote_start is None or point.quote_end is None:
+        return OutlineEvidence(point=point.point, credit=credit)
+    seconds = scored.seconds(point.quote_start, point.quote_end)
+    return OutlineEvidence(
+        point=point.point,
+        credit=credit,
+        quote=scored.text[point.quote_start : point.quote_end],
+        start=seconds[0] if seconds else None,
+        end=seconds[1] if seconds else None,
     )

@@ -94,7 +94,11 @@ class InterviewerApp(App[int]):
         from interviewer.tui.screens.review import SessionsScreen
 
         store = FileSessionStore(self.settings.recordings_dir)
-        self.push_screen(SessionsScreen(store, open_session=session_id))
+        self.push_screen(
+            SessionsScreen(
+                store, open_session=session_id, load_similarity=self.services.load_similarity
+            )
+        )
 
     def show_feedback(self, session_id: str) -> None:
         """After a round: replace the round's screen with its scored recording."""
@@ -103,7 +107,9 @@ class InterviewerApp(App[int]):
 
         store = FileSessionStore(self.settings.recordings_dir)
         self.pop_screen()
-        self.push_screen(SessionDetailScreen(store, session_id))
+        self.push_screen(
+            SessionDetailScreen(store, session_id, load_similarity=self.services.load_similarity)
+        )
 
     def shared_backend(self, name: str) -> object | None:
         """A backend kept from an earlier round (the LLM server starts once per app)."""

@@ -57,13 +57,18 @@ def test_every_quote_is_verbatim_and_every_level_is_earned(rubric: Rubric) -> No
             assert span == quote.quote
 
 
-def test_overall_is_the_weighted_mean_of_levels(rubric: Rubric) -> None:
+def test_overall_is_the_weighted_mean_of_the_assessed_levels(rubric: Rubric) -> None:
+    """Without a sentence encoder the overall is the levels' weighted mean, over the
+    criteria the round could assess (adaptation needs a changed constraint)."""
     evaluation = evaluate(rubric, "job-queue", answer("jq-mid"))
-    weights = {c.id: c.weight for c in rubric.criteria}
-    expected = sum(level_score(c.level) * weights[c.id] for c in evaluation.criteria) / sum(
-        weights.values()
+    counted = [c for c in evaluation.criteria if c.assessed]
+    assert [c.id for c in evaluation.criteria if not c.assessed] == ["adaptation"]
+    expected = sum(level_score(c.level) * c.weight for c in counted) / sum(
+        c.weight for c in counted
     )
     assert evaluation.overall == round(expected)
+    assert evaluation.level_overall == evaluation.overall
+    assert evaluation.outline_coverage is None
 
 
 def test_missing_lists_unevidenced_items_for_the_target_level(rubric: Rubric) -> None:

@@ -569,7 +569,12 @@ class PracticeScreen(Screen[None]):
             # Turn WAVs are crash-safe while recording; once the round is over they are
             # kept as lossless FLAC at about half the size.
             live.store.compact_audio(live.session_id)
-            evaluate_and_save(live.store, live.session_id, self.interviewer_app.rubric)
+            evaluate_and_save(
+                live.store,
+                live.session_id,
+                self.interviewer_app.rubric,
+                similarity=self.interviewer_app.services.load_similarity(),
+            )
         except InterviewerError as error:
             self.post_message(self.Scored(live.session_id, error.message))
             return

@@ -43,6 +43,7 @@ from interviewer.adapters.audio.playback import AudioPlayer
 from interviewer.adapters.store.files import FileSessionStore
 from interviewer.core.content import Question, Rubric
 from interviewer.core.delivery import REFERENCE_RANGES, DeliveryMetrics
+from interviewer.core.ports import SentenceSimilarity
 from interviewer.core.progress import (
     SORT_KEYS,
     SessionRow,
@@ -55,7 +56,7 @@ from interviewer.core.progress import (
     sort_rows,
     trends,
 )
-from interviewer.core.report import clock, render_html, render_markdown
+from interviewer.core.report import clock, overall_explained, render_html, render_markdown
 from interviewer.core.scoring import Evaluation, EvidenceQuote
 from interviewer.core.session import Session, Speaker, Turn
 from interviewer.errors import InterviewerError
@@ -107,6 +108,10 @@ def _error_text(error: Exception) -> str:
 # ====================================================================== session list
 
 
+LoadSimilarity = Callable[[], SentenceSimilarity | None]
+"""Loads the sentence encoder (slow the first time: call it in a worker)."""
+
+
 class SessionsScreen(Screen[None]):
     """Every saved round; Enter opens one, ``t`` shows progress, ``d`` deletes."""
 
@@ -148,12 +153,15 @@ class SessionsScreen(Screen[None]):
         *,
         open_session: str | None = None,
         make_player: MakePlayer | None = None,
+        load_similarity: LoadSimilarity | None = None,
     ) -> None:
-        """``open_session``: an id or unique id prefix whose detail opens at once."""
+        """``open_session``: an id or unique id prefix whose detail opens at once.
+        ``load_similarity``: the sentence encoder re-scoring uses (None: phrases only)."""
         super().__init__()
         self.store = store
         self.open_session = open_session
         self.make_player = make_player
+        self.load_similarity = load_similarity
         self.rows: list[SessionRow] = []
         """Every session in the store, broken ones included."""
         self.shown: list[SessionRow] = []
@@ -286,7 +294,12 @@ class SessionsScreen(Screen[None]):
         def back(_: None) -> None:
             self.reload(select=session_id)
 
-        detail = SessionDetailScreen(self.store, session_id, make_player=self.make_player)
+        detail = SessionDetailScreen(
+            self.store,
+            session_id,
+            make_player=self.make_player,
+            load_similarity=self.load_similarity,
+        )
         self.app.push_screen(detail, back)
 
     def action_cycle_sort(self) -> None:
@@ -511,11 +524,14 @@ class SessionDetailScreen(Screen[None]):
         session_id: str,
         *,
         make_player: MakePlayer | None = None,
+        load_similarity: LoadSimilarity | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.session_id = session_id
         self.make_player = make_player or _default_player
+        self.load_similarity = load_similarity
+        """The sentence encoder scoring finds evidence by meaning with; None: phrases only."""
         self.session: Session | None = None
         self.load_error: str | None = None
         self.evaluation: Evaluation | None = None
@@ -660,7 +676,16 @@ class SessionDetailScreen(Screen[None]):
         self._section("missing", "What was missing for your level", missing)
         drills = Text("".join(f"{n}. {d}\n" for n, d in enumerate(evaluation.drills, 1)))
         self._section("drills", "Three drills for next time", drills)
-        if question and question.model_answer:
+        if evaluation.outline:
+            outline = Text(overall_explained(evaluation) + "\n", style="dim")
+            for point in evaluation.outline:
+                mark = "✔" if point.credit >= 1 else ("◐" if point.credit > 0 else "✘")
+                outline.append(f"{mark} {point.point}\n")
+                if point.quote:
+                    when = clock(point.start) if point.start is not None else "--:--"
+                    outline.append(f"    {when} “{point.quote}”\n", style="italic cyan")
+            self._section("model-answer", "Model answer outline, and how close you came", outline)
+        elif question and question.model_answer:
             outline = Text("".join(f"• {point}\n" for point in question.model_answer))
             self._section("model-answer", "Model answer outline", outline)
         notes = [*evaluation.notes]
@@ -683,9 +708,14 @@ class SessionDetailScreen(Screen[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         width = max((len(c.title) for c in evaluation.criteria), default=10)
         for criterion in evaluation.criteria:
+            text.append(criterion.title.ljust(width + 2))
+            if not criterion.assessed:
+                text.append("░" * 16 + " –/4 ", style="dim")
+                text.append("not assessed ".ljust(13), style="dim")
+                text.append(f"{criterion.anchor}\n", style="dim")
+                continue
             met = criterion.level >= evaluation.target_level
             bar = "█" * (criterion.level * 4) + "░" * ((4 - criterion.level) * 4)
-            text.append(criterion.title.ljust(width + 2))
             text.append(bar, style="green" if met else "yellow")
             text.append(f" {criterion.level}/4 ", style="bold")
             verdict = "✔ at target" if met else "below target"
@@ -959,7 +989,8 @@ class SessionDetailScreen(Screen[None]):
 
     def score_with(self, rubric: Rubric) -> Evaluation:
         """Score and save (blocking; runs in the worker). A seam for slower scorers."""
-        return evaluate_and_save(self.store, self.session_id, rubric)
+        similarity = self.load_similarity() if self.load_similarity else None
+        return evaluate_and_save(self.store, self.session_id, rubric, similarity=similarity)
 
     @work(thread=True, exclusive=True, group="rescore", exit_on_error=False)
     def _score(self, rubric: Rubric) -> None:
