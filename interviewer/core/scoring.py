@@ -76,10 +76,10 @@ Method = Literal["phrases", "semantic", "hybrid"]
 sentence encoder is available)."""
 
 MIN_OTHER_KEYWORDS = 3
-"""Without a sentence encoder, an answer is off topic only when it names at least this
-many of another question's keywords..."""
-OTHER_QUESTION_MARGIN = 2.0
-"""...and this many times more of them than of its own question's."""
+"""Without a sentence encoder, an answer is off topic only when it names none of its own
+question's keywords and at least this many of another question's (keywords are a blunt
+tool: a senior sharding answer about a shopping cart named 'replica', 'read' and 'stale',
+three keywords of the latency-sensitive-reads question)."""
 LEVEL_SHARE = 0.6
 """With a question and a sentence encoder, the overall is this share of the criterion
 levels' weighted mean plus the rest from outline coverage (chosen on dev: levels alone
@@ -248,12 +248,10 @@ def _off_topic(
                 f"off topic: the answer reads as an answer to '{rubric.question(other_id).title}'"
             )
         return None
-    own_hits = _keyword_hits(question, said)
+    if _keyword_hits(question, said):
+        return None
     for candidate in rubric.questions:
-        if candidate.id == question.id:
-            continue
-        hits = _keyword_hits(candidate, said)
-        if hits >= MIN_OTHER_KEYWORDS and hits >= OTHER_QUESTION_MARGIN * max(own_hits, 1):
+        if candidate.id != question.id and _keyword_hits(candidate, said) >= MIN_OTHER_KEYWORDS:
             return f"off topic: the answer reads as an answer to '{candidate.title}'"
     return None
 
