@@ -116,12 +116,13 @@ def real_services(settings: Settings) -> Services:
 _similarity: SentenceSimilarity | None = None
 
 
-def build_similarity() -> SentenceSimilarity | None:
+def build_similarity(*, fresh: bool = False) -> SentenceSimilarity | None:
     """The sentence encoder the scorer matches evidence by meaning with (one per process,
     loaded on first use), or None when its model is not installed: scoring then falls
-    back to phrase lists, which miss paraphrases (see ``interviewer bench scoring``)."""
+    back to phrase lists, which miss paraphrases (see ``interviewer bench scoring``).
+    ``fresh``: a new, unloaded one (the benchmark times a cold start with it)."""
     global _similarity
-    if _similarity is None:
+    if _similarity is None or fresh:
         from interviewer.adapters.embeddings.minilm import (
             MiniLmSimilarity,
             default_model_path,
@@ -130,7 +131,10 @@ def build_similarity() -> SentenceSimilarity | None:
         from interviewer.errors import ModelAssetError
 
         try:
-            _similarity = MiniLmSimilarity(default_model_path(), default_tokenizer_path())
+            made = MiniLmSimilarity(default_model_path(), default_tokenizer_path())
         except ModelAssetError:
             return None
+        if fresh:
+            return made
+        _similarity = made
     return _similarity

@@ -53,6 +53,7 @@ from interviewer.core.content import Rubric
 from interviewer.core.evidence import tokens
 from interviewer.core.ports import SentenceSimilarity
 from interviewer.core.scoring import Evaluation, Method, evaluate
+from interviewer.core.session import Session, SessionStatus, Speaker, Turn, TurnKind, Word
 
 EVAL_DIR = locations.REPO_DIR / "tests" / "data" / "scoring-eval"
 LEGACY_DIRS = (
@@ -342,6 +343,88 @@ def evaluate_set(
     return result
 
 
+ROUND_QUESTION = ("distributed-systems-design", "job-queue")
+ROUND_ANSWERS = 5
+WORDS_PER_SECOND = 2.5
+"""Synthetic word timings for the timed round: 150 words a minute."""
+
+
+def round_session(answers: Sequence[Labelled]) -> Session:
+    """A finished round of ``ROUND_ANSWERS`` spoken answers (dev answers to the job-queue
+    question, with word timings at 150 wpm), as the app saves it."""
+    rubric_id, question_id = ROUND_QUESTION
+    chosen = [
+        a for a in answers if a.question == question_id and a.split == "dev" and a.kind == "normal"
+    ]
+    chosen = (chosen * ROUND_ANSWERS)[:ROUND_ANSWERS]
+    turns: list[Turn] = []
+    clock = 0.0
+    for number, item in enumerate(chosen):
+        turns.append(
+            Turn(
+                index=len(turns),
+                speaker=Speaker.INTERVIEWER,
+                kind=TurnKind.QUESTION if number == 0 else TurnKind.PROBE,
+                text="Tell me more.",
+                started_at=clock,
+                duration=2.0,
+            )
+        )
+        clock += 2.0
+        words = [
+            Word(
+                word=w,
+                start=i / WORDS_PER_SECOND,
+                end=(i + 0.8) / WORDS_PER_SECOND,
+                probability=0.9,
+            )
+            for i, w in enumerate(item.text.split())
+        ]
+        duration = len(words) / WORDS_PER_SECOND
+        turns.append(
+            Turn(
+                index=len(turns),
+                speaker=Speaker.CANDIDATE,
+                kind=TurnKind.ANSWER,
+                text=item.text,
+                started_at=clock,
+                duration=duration,
+                words=words,
+            )
+        )
+        clock += duration
+    return Session(
+        id="bench-round",
+        persona_id="staff-infra",
+        rubric_id=rubric_id,
+        question_id=question_id,
+        status=SessionStatus.COMPLETE,
+        turns=turns,
+    )
+
+
+def time_round(
+    answers: Sequence[Labelled], fresh_similarity: Callable[[], SentenceSimilarity | None]
+) -> dict[str, Any]:
+    """Seconds from 'the round ended' to its evaluation, with the encoder loaded cold
+    (a new process's first scoring) and warm (loaded during the round)."""
+    session = round_session(answers)
+    rubric = catalog.load_rubrics().get(ROUND_QUESTION[0], "rubric")
+    started = time.perf_counter()
+    similarity = fresh_similarity()
+    evaluate(rubric, None, session, similarity=similarity)
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    evaluate(rubric, None, session, similarity=similarity)
+    warm = time.perf_counter() - started
+    return {
+        "answers": len(session.candidate_turns()),
+        "words": sum(len(t.text.split()) for t in session.candidate_turns()),
+        "seconds_cold": round(cold, 2),
+        "seconds_warm": round(warm, 2),
+    }
+
+
 def _pct(value: float | None) -> str:
     return "  n/a" if value is None else f"{value:5.1%}"
 
@@ -412,10 +495,16 @@ def run(args: argparse.Namespace) -> int:
         injections=not args.no_injections,
         progress=None if args.json else lambda m: console.print(f"scoring with {m}…"),
     )
+    figures["round"] = time_round(answers, lambda: build_similarity(fresh=True))
     path = write_results("scoring", figures)
     if args.json:
         print_json(figures)
         return 0
     print_report(figures)
-    console.print(f"\nresults: {path}")
+    timing = figures["round"]
+    console.print(
+        f"\nscoring a finished round of {timing['answers']} answers ({timing['words']} words): "
+        f"{timing['seconds_cold']} s with the encoder loaded cold, {timing['seconds_warm']} s warm"
+    )
+    console.print(f"results: {path}")
     return 0

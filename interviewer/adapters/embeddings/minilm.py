@@ -108,7 +108,8 @@ class MiniLmSimilarity:
         """Unit vectors, one row per text (cached by text)."""
         with self._lock:
             self._load()
-            todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            # Similar lengths batched together: padding to the longest costs the rest.
+            todo = sorted(dict.fromkeys(t for t in texts if t not in self._cache), key=len)
             for start in range(0, len(todo), BATCH):
                 chunk = todo[start : start + BATCH]
                 for text, row in zip(chunk, self._encode_batch(chunk), strict=True):
