@@ -51,9 +51,10 @@ from interviewer.core.semantic import (
     DEFAULT_POLICY,
     OutlinePoint,
     SemanticPolicy,
+    closeness,
+    matches_from,
     outline_coverage,
     question_affinity,
-    semantic_evidence,
 )
 from interviewer.core.session import Session, Speaker, Word
 
@@ -394,7 +395,9 @@ def find_items(
     if method == "semantic":
         phrases = []
     found = {m.key for m in phrases}
-    meaning = semantic_evidence(rubric, scored, similarity, skip=skip, policy=policy)
+    meaning = matches_from(
+        scored, closeness(rubric, scored, similarity, skip=skip, policy=policy), policy
+    )
     return phrases + [m for m in meaning if m.key not in found], skip
 
 

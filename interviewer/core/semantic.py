@@ -38,7 +38,6 @@ __all__ = [
     "matches_from",
     "outline_coverage",
     "question_affinity",
-    "semantic_evidence",
 ]
 
 
@@ -156,19 +155,6 @@ def matches_from(
             matches.append(_match(scored, key, best[1], best[0]))
     matches.sort(key=lambda m: m.quote_start)
     return matches
-
-
-def semantic_evidence(
-    rubric: Rubric,
-    scored: ScoredText,
-    similarity: SentenceSimilarity,
-    *,
-    skip: Collection[int] = (),
-    policy: SemanticPolicy = DEFAULT_POLICY,
-) -> list[EvidenceMatch]:
-    """For each checklist item, the unit of speech that evidences it best, if any."""
-    found = closeness(rubric, scored, similarity, skip=skip, policy=policy)
-    return matches_from(scored, found, policy)
 
 
 def _match(scored: ScoredText, key: ItemKey, unit: TextUnit, closeness: float) -> EvidenceMatch:

@@ -10,16 +10,16 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import pytest
 
 from interviewer import catalog
 from interviewer.core.content import Rubric
-from interviewer.core.evidence import ScoredText
+from interviewer.core.evidence import EvidenceMatch, ScoredText
 from interviewer.core.ports import SentenceSimilarity
 from interviewer.core.scoring import evaluate
-from interviewer.core.semantic import SemanticPolicy, semantic_evidence
+from interviewer.core.semantic import SemanticPolicy, closeness, matches_from
 from interviewer.core.session import Word
 
 
@@ -46,6 +46,19 @@ def rubric() -> Rubric:
     return catalog.load_rubrics().get("distributed-systems-design", "rubric")
 
 
+def semantic_evidence(
+    rubric: Rubric,
+    scored: ScoredText,
+    similarity: SentenceSimilarity,
+    *,
+    skip: Collection[int] = (),
+    policy: SemanticPolicy,
+) -> list[EvidenceMatch]:
+    return matches_from(
+        scored, closeness(rubric, scored, similarity, skip=skip, policy=policy), policy
+    )
+
+
 def test_the_fake_implements_the_port() -> None:
     assert isinstance(BagOfWords(), SentenceSimilarity)
 
@@ -60,9 +73,7 @@ def test_a_sentence_close_to_an_exemplar_evidences_the_item_with_a_verbatim_time
         for i, w in enumerate(said.split())
     ]
     scored = ScoredText.from_text(said, words, offset_seconds=10.0)
-    matches = semantic_evidence(
-        rubric, scored, BagOfWords(), policy=SemanticPolicy(threshold=0.9)
-    )
+    matches = semantic_evidence(rubric, scored, BagOfWords(), policy=SemanticPolicy(threshold=0.9))
     mine = [m for m in matches if m.key == ("failure-handling", item.id)]
     assert len(mine) == 1
     quote = mine[0]
