@@ -268,3 +268,18 @@ def test_editor_layout_at_80x24_with_an_error_snapshot(snap_compare: Any) -> Non
 
     app = Host(PersonaEditorScreen(shipped("staff-infra"), Path("/home/me/personas"), None))
     assert snap_compare(app, run_before=break_patience, terminal_size=(80, 24))
+
+
+async def test_every_malformed_persona_is_listed_verbatim_in_the_notes(isolated_dirs: Path) -> None:
+    """Issue 20.4 and 20.6 in the app: the malformed corpus in the user dir takes nothing
+    down, and the notes quote each error as the loader wrote it (no markup eaten)."""
+    corpus = Path(__file__).resolve().parents[1] / "data" / "malformed" / "personas"
+    user_dir = locations.user_personas_dir()
+    user_dir.mkdir(parents=True)
+    for path in corpus.glob("*.toml"):
+        (user_dir / path.name).write_bytes(path.read_bytes())
+    app = Host(PersonaListScreen(user_dir))
+    async with app.run_test(size=(200, 60)):
+        notes = str(app.screen.query_one("#persona-notes", Static).render())
+    assert "'^[a-z0-9][a-z0-9-]*$'" in notes
+    assert all(path.name in notes for path in corpus.glob("*.toml"))

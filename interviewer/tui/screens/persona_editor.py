@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -584,7 +585,8 @@ class PersonaListScreen(Screen[None]):
             )
         if current is not None and current in self.loaded.items:
             table.move_cursor(row=table.get_row_index(current))
-        notes = [f"skipped broken file: {error.message}" for error in self.loaded.errors]
+        # Escaped: messages quote fields like criteria[requirements] and id patterns.
+        notes = [f"skipped broken file: {escape(error.message)}" for error in self.loaded.errors]
         self.query_one("#persona-notes", Static).update("\n".join(notes))
 
     def _selected_id(self) -> str | None:

@@ -197,7 +197,7 @@ class SessionsScreen(Screen[None]):
         try:
             session_id = self.store.resolve_id(wanted)
         except InterviewerError as error:
-            self.notify(_error_text(error), severity="error", timeout=10)
+            self.notify(_error_text(error), severity="error", timeout=10, markup=False)
             return
         self.open_detail(session_id)
 
@@ -333,7 +333,7 @@ class SessionsScreen(Screen[None]):
             try:
                 self.store.delete(row.id)
             except InterviewerError as error:
-                self.notify(_error_text(error), severity="error", timeout=10)
+                self.notify(_error_text(error), severity="error", timeout=10, markup=False)
                 return
             self.notify(f"Deleted {row.id}.")
             self.reload()
@@ -1016,7 +1016,7 @@ class SessionDetailScreen(Screen[None]):
     def _scoring_failed(self, message: ScoringFailed) -> None:
         self.scoring = None
         self.query_one("#score-state", Static).update("")
-        self.notify(f"Scoring failed: {message.reason}", severity="error", timeout=10)
+        self.notify(f"Scoring failed: {message.reason}", severity="error", timeout=10, markup=False)
 
     # ------------------------------------------------------------------ export, back
 
@@ -1033,7 +1033,12 @@ class SessionDetailScreen(Screen[None]):
                 self.session_id, REPORT_HTML, render_html(self.evaluation, self.session, rubric)
             )
         except InterviewerError as error:
-            self.notify(f"Could not export: {_error_text(error)}", severity="error", timeout=10)
+            self.notify(
+                f"Could not export: {_error_text(error)}",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
             return
         self.notify(f"Report saved: {md} and {html.name}", title="Exported", timeout=10)
 
