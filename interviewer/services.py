@@ -131,7 +131,13 @@ def build_similarity(*, fresh: bool = False) -> SentenceSimilarity | None:
         from interviewer.errors import ModelAssetError
 
         try:
-            made = MiniLmSimilarity(default_model_path(), default_tokenizer_path())
+            from interviewer import locations
+
+            made = MiniLmSimilarity(
+                default_model_path(),
+                default_tokenizer_path(),
+                reference_cache=locations.cache_dir() / "minilm-int8-1.0.0-references.npz",
+            )
         except ModelAssetError:
             return None
         if fresh:

@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -203,3 +204,27 @@ def test_with_the_encoder_the_overall_blends_levels_and_outline_coverage(
     assert covered and all(o.quote in evaluation.scored_text for o in covered)
     one_line = evaluate(rubric, "job-queue", "I'd use Kafka and retry.", similarity=similarity)
     assert one_line.overall <= 20 < evaluation.overall
+
+
+@pytest.mark.models
+def test_reference_embeddings_survive_a_restart_and_a_damaged_cache(tmp_path: Path) -> None:
+    from interviewer.adapters.embeddings.minilm import (
+        MiniLmSimilarity,
+        default_model_path,
+        default_tokenizer_path,
+    )
+
+    cache = tmp_path / "references.npz"
+    sentences = ["Workers renew a lease with heartbeats."]
+    references = ["A worker that dies loses its lease and the job is redelivered."]
+
+    def fresh() -> MiniLmSimilarity:
+        return MiniLmSimilarity(
+            default_model_path(), default_tokenizer_path(), reference_cache=cache
+        )
+
+    first = fresh().similarities(sentences, references)[0]
+    assert cache.is_file() and cache.stat().st_mode & 0o077 == 0
+    assert fresh().similarities(sentences, references)[0] == pytest.approx(first, abs=1e-5)
+    cache.write_bytes(b"not a numpy file")
+    assert fresh().similarities(sentences, references)[0] == pytest.approx(first, abs=1e-5)
