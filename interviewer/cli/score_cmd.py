@@ -159,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
     table = Table("criterion", "level", "evidence", "missing", show_lines=True)
     for c in evaluation.criteria:
         evidence = "\n".join(
-            (f"[{_clock(q.start)}] " if q.start is not None else "") + f"“{escape(q.quote)}”"
+            (f"[{_clock(q.start)}] " if q.start is not None else "")
+            + f"“{escape(q.quote)}” [dim]→ {escape(q.item_id)}[/]"
             for q in c.evidence
         )
         table.add_row(
@@ -169,6 +170,14 @@ def run(args: argparse.Namespace) -> int:
             "\n".join(c.missing) or "—",
         )
     console.print(table)
+    if evaluation.outline_coverage is not None:
+        covered = sum(o.credit >= 1 for o in evaluation.outline)
+        console.print(
+            f"outline coverage {evaluation.outline_coverage}/100 ({covered} of "
+            f"{len(evaluation.outline)} points of a strong answer fully covered); criterion "
+            f"levels {evaluation.level_overall}/100; overall = 60% levels + 40% coverage",
+            soft_wrap=True,
+        )
     delivery = evaluation.delivery
     if delivery is not None:
         console.print(
