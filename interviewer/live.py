@@ -16,6 +16,7 @@ from interviewer.adapters.llm.openai_chat import CpuGate
 from interviewer.adapters.llm.prepared import PreparedChat
 from interviewer.adapters.llm.prompt_cache import PromptWarmer, warmable
 from interviewer.adapters.store.files import FileSessionStore
+from interviewer.adapters.stt.final_pass import FinalPass
 from interviewer.core.content import Level, Persona, Question, Rubric
 from interviewer.core.engine import (
     EngineConfig,
@@ -24,7 +25,7 @@ from interviewer.core.engine import (
     NextReply,
     Say,
 )
-from interviewer.core.ports import ChatModel, ChatRequest, Speaker
+from interviewer.core.ports import ChatModel, ChatRequest, Speaker, Transcript
 from interviewer.core.prompts import words_added
 from interviewer.core.session import SessionStatus, Word
 from interviewer.core.session import Speaker as TurnSpeaker
@@ -77,8 +78,13 @@ class LiveRound:
         round_minutes: float,
         on_event: Callable[[InterviewerEvent], None],
         first_sentence_deadline: float | None = None,
+        final_pass: FinalPass | None = None,
     ) -> None:
         self.store = store
+        self.final_pass = final_pass
+        """Transcribes each spoken answer again, whole, once the reply is out; its text
+        replaces the live one in the session (``settle_transcripts``)."""
+        self._final_open = True
         self._lock = threading.RLock()
         self.speaker = speaker
         self.on_event = on_event
@@ -269,6 +275,7 @@ class LiveRound:
             self._warmer.cancel()  # the real request goes next
         self.last_prepared = None
         self._start_reply(spoken=turn.audio_file is not None)
+        index = len(self.engine.session.turns)  # the index the answer is recorded at
         with self._lock:
             self._handle(
                 self.engine.on_candidate_turn(
@@ -281,7 +288,46 @@ class LiveRound:
             )
         self.cancel_prepared()  # one not asked for is stale now
         self._note_prepared_reply()
+        # Submitted only now, with the reply generated: the final pass never competes with
+        # it for the cores (it runs at a lower priority while the reply is spoken).
+        self._submit_final_pass(index, turn)
         self.prefill()  # the reply just given, before the candidate's next words
+
+    def _submit_final_pass(self, index: int, turn: SpokenTurn) -> None:
+        if self.final_pass is None or not turn.audio_file or not self._final_open:
+            return
+        turns = self.engine.session.turns
+        if index >= len(turns) or turns[index].audio_file != turn.audio_file:
+            return  # not recorded as an answer (the round had ended)
+        path = self.store.session_dir(self.session_id) / turn.audio_file
+
+        def use(transcript: Transcript, seconds: float) -> None:
+            self._use_final_transcript(index, turn.text, transcript)
+
+        self.final_pass.submit(path, use)
+
+    def _use_final_transcript(self, index: int, live_text: str, final: Transcript) -> None:
+        """Put the final pass's transcript of answer ``index`` in the session."""
+        with self._lock:
+            if not self._final_open:
+                return  # scoring has started from the saved session: leave it alone
+            turn = self.engine.session.turns[index]
+            if turn.text != live_text or not final.text.strip():
+                return  # changed meanwhile, or nothing heard: keep what was shown
+            turn.text = final.text
+            turn.words = list(final.words)
+            self.store.save(self.engine.session)
+
+    def settle_transcripts(self, timeout: float = 60.0) -> bool:
+        """Wait for the final passes still running (at most ``timeout`` seconds), then
+        stop taking their results: call before scoring or compacting the audio. False
+        when some did not finish in time (those answers keep the live transcript)."""
+        done = self.final_pass.wait(timeout) if self.final_pass is not None else True
+        with self._lock:
+            self._final_open = False
+        if self.final_pass is not None:
+            self.final_pass.close()
+        return done
 
     def repeat_last_line(self) -> None:
         """The candidate asked to hear the question again (recorded as a repeat)."""
@@ -312,6 +358,10 @@ class LiveRound:
         if self._warmer is not None:
             self._warmer.close()
         self.cancel_prepared()
+        with self._lock:
+            self._final_open = False
+        if self.final_pass is not None:
+            self.final_pass.close()
         if not self.engine.finished:
             self.engine.session.status = SessionStatus.INTERRUPTED
         self.store.save(self.engine.session)

@@ -107,6 +107,11 @@ class STTSettings(Section):
         default=True,
         description="Bias recognition with the rubric's glossary (initial prompt).",
     )
+    final_pass: bool = Field(
+        default=True,
+        description="Transcribe each spoken answer again, whole and with beam search, "
+        "while the interviewer replies; that transcript is the one scored and reviewed.",
+    )
 
 
 class AudioSettings(Section):

@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, Static
 
 from interviewer.adapters.store.files import FileSessionStore
+from interviewer.adapters.stt.final_pass import FinalPass
 from interviewer.core.endpointing import EndpointConfig, TurnMode, TurnStatus
 from interviewer.core.engine import InterviewerEvent, RoundEnded, Say, StatusNote
 from interviewer.core.ports import AudioSource, ChatModel
@@ -311,6 +312,7 @@ class PracticeScreen(Screen[None]):
             round_minutes=app.settings.round.minutes,
             on_event=self._post_event,
             first_sentence_deadline=app.settings.llm.reply_deadline_seconds,
+            final_pass=self._final_pass(message.backends),
         )
         app.add_closer(self._abandon_round)
         typed = self.query_one("#typed-answer", Input)
@@ -566,6 +568,9 @@ class PracticeScreen(Screen[None]):
         if live is None:
             return
         try:
+            # The final-quality transcripts first: scoring reads them, and compacting
+            # renames the recordings they are made from.
+            live.settle_transcripts()
             # Turn WAVs are crash-safe while recording; once the round is over they are
             # kept as lossless FLAC at about half the size.
             live.store.compact_audio(live.session_id)
@@ -644,6 +649,16 @@ class PracticeScreen(Screen[None]):
             self.run_worker(function, thread=True, group="aside")
             return
         self.run_worker(function, thread=True, exclusive=True, group="round")
+
+    def _final_pass(self, backends: Backends) -> FinalPass | None:
+        """The background final-quality transcription of spoken answers, or None (no
+        recognizer, or ``stt.final_pass`` off). It loads its own recognizer, in its own
+        thread, the first time an answer ends."""
+        app = self.interviewer_app
+        if backends.recognizer is None or not app.settings.stt.final_pass:
+            return None
+        services, glossary = app.services, app.rubric.glossary
+        return FinalPass(lambda: services.load_transcriber(glossary))
 
     def _abandon_round(self) -> None:
         self._stop.set()
