@@ -26,6 +26,7 @@ from interviewer.settings import Settings
 
 if TYPE_CHECKING:
     from interviewer.adapters.audio.vad import SileroVad
+    from interviewer.adapters.stt.final_pass import WholeTranscriber
     from interviewer.adapters.stt.whisper import RecognizedSegment
 
 
@@ -72,6 +73,9 @@ class Services:
         default=lambda: build_similarity()
     )
     """The sentence encoder scoring finds evidence by meaning with; None: phrases only."""
+    load_final_transcriber: Callable[[Sequence[str]], WholeTranscriber] | None = None
+    """The recognizer of the final pass per answer (``FinalPass``); None: another
+    ``load_transcriber``."""
 
 
 def real_services(settings: Settings) -> Services:
@@ -85,6 +89,26 @@ def real_services(settings: Settings) -> Services:
         from interviewer.adapters.stt.whisper import WhisperTranscriber
 
         return WhisperTranscriber.from_settings(settings.stt, glossary=glossary)
+
+    def load_final_transcriber(glossary: Sequence[str]) -> WholeTranscriber:
+        from interviewer.adapters.stt.final_pass import (
+            BASE_RTF,
+            TINY_EN_RTF,
+            BudgetedTranscriber,
+            ModelChoice,
+        )
+        from interviewer.adapters.stt.whisper import WhisperTranscriber
+
+        def loader(model: str) -> Callable[[], WholeTranscriber]:
+            stt = settings.stt.model_copy(update={"model": model})
+            return lambda: WhisperTranscriber.from_settings(stt, glossary=glossary)
+
+        live = settings.stt.model or "tiny.en"
+        choices = [ModelChoice(live, loader(live), TINY_EN_RTF)]
+        if live == "tiny.en":
+            # Whisper base where the answer is short enough for it to finish in time.
+            choices.insert(0, ModelChoice("base", loader("base"), BASE_RTF))
+        return BudgetedTranscriber(choices)
 
     def open_microphone() -> AudioSource:
         from interviewer.adapters.audio.microphone import MicrophoneSource
@@ -110,6 +134,7 @@ def real_services(settings: Settings) -> Services:
         open_microphone=open_microphone,
         load_vad=load_vad,
         open_speaker=open_speaker,
+        load_final_transcriber=load_final_transcriber,
     )
 
 

@@ -17,7 +17,12 @@ import soundfile
 
 from interviewer import catalog
 from interviewer.adapters.store.files import FileSessionStore
-from interviewer.adapters.stt.final_pass import FINAL_PASS_NICE, FinalPass
+from interviewer.adapters.stt.final_pass import (
+    FINAL_PASS_NICE,
+    BudgetedTranscriber,
+    FinalPass,
+    ModelChoice,
+)
 from interviewer.core.content import Level
 from interviewer.core.ports import SAMPLE_RATE, ChatMessage, Samples, Transcript
 from interviewer.core.session import Word
@@ -175,3 +180,49 @@ def test_passes_run_oldest_first_and_wait_covers_them_all(answers: int) -> None:
     assert done == list(range(answers))
     assert final_pass.pending == 0
     assert len(final_pass.seconds) == answers
+
+
+class Named:
+    def __init__(self, name: str, loads: list[str]) -> None:
+        self.name = name
+        loads.append(name)
+
+    def transcribe(self, audio: Samples, *, prompt: str | None = None) -> Transcript:
+        return Transcript(text=self.name, duration=audio.size / SAMPLE_RATE)
+
+
+def _seconds(n: float) -> Samples:
+    return np.zeros(int(n * SAMPLE_RATE), np.float32)
+
+
+def test_the_better_model_is_used_when_its_pass_fits_the_budget() -> None:
+    loads: list[str] = []
+    chooser = BudgetedTranscriber(
+        [
+            ModelChoice("base", lambda: Named("base", loads), rtf=0.37),
+            ModelChoice("tiny.en", lambda: Named("tiny.en", loads), rtf=0.15),
+        ],
+        budget=15.0,
+    )
+    assert chooser.transcribe(_seconds(30)).text == "base"  # 11 s expected
+    assert chooser.transcribe(_seconds(90)).text == "tiny.en"  # base: 33 s
+    assert chooser.transcribe(_seconds(20)).text == "base"
+    assert loads == ["base", "tiny.en"]  # each loaded once
+    # The fake decodes in no time: its measured cost pulls the estimate down.
+    assert chooser.choices[0].rtf < 0.37 / 2 + 0.01
+
+
+def test_a_model_that_cannot_be_loaded_is_skipped() -> None:
+    loads: list[str] = []
+
+    def broken() -> Named:
+        raise RuntimeError("base not assembled")
+
+    chooser = BudgetedTranscriber(
+        [
+            ModelChoice("base", broken, rtf=0.37),
+            ModelChoice("tiny.en", lambda: Named("tiny.en", loads), rtf=0.15),
+        ]
+    )
+    assert chooser.transcribe(_seconds(10)).text == "tiny.en"
+    assert [c.name for c in chooser.choices] == ["tiny.en"]

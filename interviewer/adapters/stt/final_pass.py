@@ -21,13 +21,13 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from interviewer.adapters.stt.audio_in import load_audio
-from interviewer.core.ports import Samples, Transcript
+from interviewer.core.ports import SAMPLE_RATE, Samples, Transcript
 
 FINAL_PASS_NICE = 10
 """Niceness of the worker thread (and of the decoder threads it starts): with the
@@ -40,6 +40,72 @@ class WholeTranscriber(Protocol):
 
     def transcribe(self, audio: Samples, *, prompt: str | None = None) -> Transcript: ...
 
+
+FINAL_PASS_BUDGET_S = 15.0
+"""A final transcript should be ready this long after its answer ends (issue 17)."""
+
+
+@dataclass
+class ModelChoice:
+    """One model the final pass may use, and its measured cost."""
+
+    name: str
+    load: Callable[[], WholeTranscriber]
+    rtf: float
+    """Seconds of decoding per second of audio; starts at the figure measured on this
+    2-core machine and follows the passes actually made."""
+
+
+class BudgetedTranscriber:
+    """The best model whose expected time for the answer fits ``budget`` seconds.
+
+    ``choices`` go best first; the last one is used when none fits. Measured on an 89 s
+    answer (espeak-ng en-us+m3, 11 answers of the STT corpus, 2 cores shared, load ~2.5):
+    Whisper base took 32.5 s (WER 0.129), tiny.en 12.3-13.4 s (WER 0.232), both with 5
+    beams and the glossary prompt. So base is used for answers up to ~40 s, tiny.en for
+    longer ones. Models are loaded on first use (in the caller's thread)."""
+
+    def __init__(
+        self, choices: Sequence[ModelChoice], *, budget: float = FINAL_PASS_BUDGET_S
+    ) -> None:
+        if not choices:
+            raise ValueError("no model to choose from")
+        self.choices = list(choices)
+        self.budget = budget
+        self.used: list[str] = []
+        """The model each pass used, in order (for benchmarks and tests)."""
+        self._loaded: dict[str, WholeTranscriber] = {}
+
+    def transcribe(self, audio: Samples, *, prompt: str | None = None) -> Transcript:
+        seconds = audio.size / SAMPLE_RATE
+        choice = next((c for c in self.choices if c.rtf * seconds <= self.budget), self.choices[-1])
+        model = self._loaded.get(choice.name)
+        if model is None:
+            try:
+                model = self._loaded[choice.name] = choice.load()
+            except Exception:
+                if len(self.choices) == 1:
+                    raise
+                # A model that cannot be loaded (base not assembled, a bad dir) is
+                # skipped from now on; the next one does the pass.
+                self.choices.remove(choice)
+                return self.transcribe(audio, prompt=prompt)
+        started = time.monotonic()
+        transcript = model.transcribe(audio, prompt=prompt)
+        if seconds >= MIN_SECONDS_TO_MEASURE:
+            # Half the old estimate, half this pass: a busy machine shows within a pass
+            # or two, and one slow pass does not rule a model out for good.
+            choice.rtf = 0.5 * choice.rtf + 0.5 * (time.monotonic() - started) / seconds
+        self.used.append(choice.name)
+        return transcript
+
+
+BASE_RTF = 0.37
+"""Whisper base, 5 beams, 2 cores: 32.5 s for an 89 s answer (see ``BudgetedTranscriber``)."""
+TINY_EN_RTF = 0.15
+"""tiny.en, 5 beams, 2 cores: 12.3-13.4 s for the same answer."""
+MIN_SECONDS_TO_MEASURE = 5.0
+"""Shorter answers are dominated by fixed costs: they do not update a model's rtf."""
 
 FinalFn = Callable[[Transcript, float], None]
 """Called in the worker with the final transcript and the seconds it took."""

@@ -657,8 +657,9 @@ class PracticeScreen(Screen[None]):
         app = self.interviewer_app
         if backends.recognizer is None or not app.settings.stt.final_pass:
             return None
-        services, glossary = app.services, app.rubric.glossary
-        return FinalPass(lambda: services.load_transcriber(glossary))
+        glossary = app.rubric.glossary
+        load = app.services.load_final_transcriber or app.services.load_transcriber
+        return FinalPass(lambda: load(glossary))
 
     def _abandon_round(self) -> None:
         self._stop.set()
