@@ -9,9 +9,12 @@ weighted mean of the levels.
 
 The level rule (``criterion_level``), for L = 2, 3, 4:
 
-    a criterion reaches level L when at least L of its checklist items with
-    ``supports_level`` <= L are evidenced (all of them if it has fewer than L), and at
-    least one of those is an item written for level L (waived when it has none).
+    a criterion reaches level L when at least L of its checklist items are evidenced
+    (all its items up to level L if it has fewer), and at least one of them is an item
+    written for level L (waived when it has none). Items written for a higher level
+    count toward the lower ones: naming the deciding requirement and stating assumptions
+    is more than asking about scale, not less (on dev this ordered 0.922 of the new
+    answers' pairs against 0.915 when only items up to L counted, level MAE 0.336 vs 0.361).
 
 The level is the highest L reached, else 1. So "we just retry" (one level-2 item) stays
 at level 1, as the failure-handling anchor says; retries plus failure detection make
@@ -211,7 +214,7 @@ def criterion_level(criterion: Criterion, evidenced: set[str]) -> int:
         written_for = [i for i in criterion.checklist if i.supports_level == target]
         if not upto:
             continue
-        have = sum(i.id in evidenced for i in upto)
+        have = sum(i.id in evidenced for i in criterion.checklist)
         has_own = not written_for or any(i.id in evidenced for i in written_for)
         if have >= min(target, len(upto)) and has_own:
             level = target

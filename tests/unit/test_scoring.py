@@ -37,6 +37,15 @@ def test_level_rule_needs_enough_items_including_one_for_the_level(rubric: Rubri
     assert [level_score(n) for n in (1, 2, 3, 4)] == [0, 33, 67, 100]
 
 
+def test_items_written_for_higher_levels_count_toward_lower_ones(rubric: Rubric) -> None:
+    """Seen in a report: a staff answer stated its assumptions, a latency target and the
+    deciding requirement, but not the scale, and stayed at level 1 'not yet enough'."""
+    requirements = rubric.criterion("requirements")
+    shown = {"asks-latency-slo", "scopes-explicitly", "names-deciding-requirement"}
+    assert criterion_level(requirements, shown) == 3
+    assert criterion_level(requirements, {"scopes-explicitly", "names-deciding-requirement"}) == 1
+
+
 def test_strong_answer_outscores_weak_ones(rubric: Rubric) -> None:
     scores = {
         name: evaluate(rubric, "job-queue", answer(name)).overall
