@@ -11,8 +11,10 @@ or falls back to the scripted probe.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from interviewer.core.content import Tone
 
 __all__ = [
     "GuardResult",
@@ -80,6 +82,50 @@ front of the planned question, only these are trusted: the bundled model's other
 openers were statements about the system ("The time goes from when the request arrives
 at the server to when it completes."), which is the candidate's job to make."""
 
+FLATTERY = re.compile(
+    r"\b(?:(?:great|good|nice|excellent|fantastic|amazing|awesome|wonderful|impressive|"
+    r"brilliant|solid|strong|superb|outstanding) (?:job|work|answer|approach|design|"
+    r"thinking|explanation|insights?)|does an? (?:great|good|excellent|fantastic) job|"
+    r"well done|excellent|impressive|brilliant|fantastic|amazing|awesome|wonderful|"
+    r"outstanding|superb|spot on|exactly right|perfect|i (?:really |truly )?"
+    r"appreciate|thoughtful|insightful|your insights?|i love (?:that|this|how|your)|"
+    r"love (?:that|this|how|your)|very (?:good|nice|clever|smart)|really (?:good|nice|clever|"
+    r"smart))\b",
+    re.IGNORECASE,
+)
+"""Praise no persona gives in a round: seen from the bundled model as the friendly
+persona, "Your approach does a great job of balancing performance and consistency. I
+appreciate the thoughtful consideration and your insights." Even a warm interviewer
+only acknowledges ("Nice point about the pool of workers."), never grades."""
+MILD_PRAISE = re.compile(
+    r"^(?:okay,?\s+|so,?\s+)?(?:good|great|nice|cool|neat|solid|smart|clever|love it)\b|"
+    r"\b(?:good|great|nice|solid|smart|clever|neat) (?:point|idea|call|catch|choice|start|"
+    r"question)\b",
+    re.IGNORECASE,
+)
+"""An acknowledgement that grades: fine from a warm persona, but a neutral or tough one
+gives "no praise" (``prompts.TONE_STYLE``)."""
+ROLE_CONFUSION = re.compile(
+    r"\b(?:you'?re (?:absolutely |totally |quite )?right|you are (?:absolutely |totally )?"
+    r"right|good catch|great catch|i(?:'ve| have)? left (?:out|that out)|i (?:missed|forgot|"
+    r"skipped|glossed over)|i should have|my mistake|i apologi[sz]e|let me (?:explain|clarify|"
+    r"elaborate|walk you)|i(?:'ll| will) (?:explain|clarify|elaborate|walk you)|"
+    r"in my (?:design|approach|answer|proposal|solution)|my (?:design|approach|answer|"
+    r"proposal|solution)\b|as i (?:said|mentioned|explained)|let'?s start by|"
+    r"i (?:would|'d) (?:design|build|use|add|choose|pick|go with|start))",
+    re.IGNORECASE,
+)
+"""Lines spoken as the candidate: the bundled model, as the friendly persona, said
+"You're right. I've left out some details for a reason." and "Let's start by
+acknowledging the current scale and traffic levels." before a probe. An interviewer who
+asks a probe has not been corrected and has no design of their own."""
+ANSWERS_A_QUESTION = re.compile(
+    r"\b(?:to answer your question|thanks for (?:asking|the question)|"
+    r"(?:good|great|fair|interesting) question)\b",
+    re.IGNORECASE,
+)
+"""Before a probe nobody asked the interviewer anything: the model has swapped roles."""
+
 LEAK_NGRAM = 6
 """Sharing this many consecutive words with the model answer counts as revealing it."""
 
@@ -94,6 +140,108 @@ hands them the answer to agree with. Seen in a simulated round: "Would you store
 idempotency key with each job and let the lease expire so another worker picks the job
 up again?" An open question ("How does a worker...?") may name terms: it asks for the
 mechanism instead of proposing one."""
+
+
+REPEAT_SHARE = 0.6
+REPEAT_MIN_SHARED = 3
+"""A question whose content words are mostly (this share, at least this many) those of a
+question already asked asks it again in substance: seen in a simulated round, "What is
+the peak number of requests per second, and how many machines are needed to handle
+that load?" after "Put numbers on it: how many requests per second at peak, and how many
+machines does that take?"."""
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "so",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "into",
+        "about",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "what",
+        "which",
+        "who",
+        "when",
+        "where",
+        "why",
+        "how",
+        "do",
+        "does",
+        "did",
+        "you",
+        "your",
+        "we",
+        "our",
+        "i",
+        "me",
+        "my",
+        "they",
+        "them",
+        "their",
+        "one",
+        "some",
+        "any",
+        "each",
+        "all",
+        "more",
+        "much",
+        "many",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "may",
+        "might",
+        "must",
+        "get",
+        "make",
+        "take",
+        "put",
+        "give",
+        "tell",
+        "now",
+        "just",
+        "also",
+        "not",
+        "no",
+        "than",
+        "too",
+        "very",
+        "let",
+        "us",
+        "me",
+        "okay",
+        "right",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -157,6 +305,8 @@ def guard_reply(
     answer: str = "",
     heard: str = "",
     asked_before: Sequence[str] = (),
+    tone: Tone | None = None,
+    answered: Callable[[str], bool] | None = None,
 ) -> GuardResult:
     """Make ``raw`` safe to speak, or reject it.
 
@@ -169,7 +319,12 @@ def guard_reply(
     ``heard``: everything the candidate said in the round (``answer`` if not given): a
     yes/no question proposing model-answer terms not heard yet is a leading question.
     ``asked_before``: the interviewer's earlier lines; asking one of their questions
-    again word for word rejects the reply.
+    again, word for word or in substance (``REPEAT_SHARE``), rejects the reply.
+    ``tone``: the persona's; praise (``FLATTERY``) rejects any reply, and a grading
+    acknowledgement (``MILD_PRAISE``) one from a persona that is not warm (None: allowed).
+    ``answered``: says whether a question asks for what the candidate has already given
+    (the engine checks the evidence); such a question rejects the reply.
+    A probe (``must_ask``) spoken as the candidate (``ROLE_CONFUSION``) is rejected.
     """
     text = raw.strip().strip('"').strip()
     text = ROLE_LABEL.sub("", text, count=1)
@@ -183,7 +338,14 @@ def guard_reply(
         return GuardResult(None, "reply broke persona")
     if secrets and _leaks(text, secrets):
         return GuardResult(None, "reply revealed the model answer")
+    if FLATTERY.search(text):
+        return GuardResult(None, "reply flattered the candidate")
     sentences = split_sentences(text)
+    if ROLE_CONFUSION.search(text) or (must_ask and ANSWERS_A_QUESTION.search(text)):
+        return GuardResult(None, "reply spoke as the candidate")
+    grades = tone is not None and tone is not Tone.WARM
+    if must_ask and grades and any(MILD_PRAISE.search(s) for s in sentences):
+        return GuardResult(None, "reply praised the candidate")
     repaired: str | None = None
     kept = [s for s in sentences if s.endswith("?") or not LECTURE.search(s)]
     if len(kept) < len(sentences):
@@ -214,6 +376,10 @@ def guard_reply(
             return GuardResult(None, "a leading question proposed the answer")
         if _asked_before(question, asked_before):
             return GuardResult(None, "repeated a question already asked")
+        if _asked_in_substance(question, asked_before, planned_question):
+            return GuardResult(None, "asked again what was already asked")
+        if answered is not None and answered(question):
+            return GuardResult(None, "asked for what the candidate already gave")
         if first_question < len(kept) - 1:
             repaired = "dropped what followed the question"
         kept = kept[: first_question + 1]
@@ -259,6 +425,36 @@ def _asked_before(question: str, earlier_lines: Sequence[str]) -> bool:
     )
 
 
+def _content(text: str) -> set[str]:
+    return {_stem(w) for w in _words(text) if w not in _FUNCTION_WORDS and len(w) > 1}
+
+
+def _share(question: set[str], earlier: set[str]) -> float:
+    shared = question & earlier
+    if len(shared) < REPEAT_MIN_SHARED:
+        return 0.0
+    return len(shared) / min(len(question), len(earlier))
+
+
+def _asked_in_substance(
+    question: str, earlier_lines: Sequence[str], planned_question: str = ""
+) -> bool:
+    """Whether ``question`` asks one of the earlier questions again in other words. A
+    question closer to the planned one than to the earlier one is the plan being asked
+    (the planner may choose a probe near an earlier one; then the scripted line is no
+    better)."""
+    asked = _content(question)
+    planned = _share(asked, _content(planned_question)) if planned_question else 0.0
+    for line in earlier_lines:
+        for sentence in split_sentences(line):
+            if not sentence.endswith("?"):
+                continue
+            share = _share(asked, _content(sentence))
+            if share >= REPEAT_SHARE and share > planned:
+                return True
+    return False
+
+
 def lead_in_problem(sentence: str, answer: str = "") -> str | None:
     """Why ``sentence``, said before a probe's question, is not a plain reaction to
     ``answer`` (what the candidate said), or None when it is one."""
@@ -284,7 +480,9 @@ def _is_reaction(sentence: str, planned_question: str) -> bool:
     return not content or len(content & planned) < 0.5 * len(content)
 
 
-def is_safe_lead_in(sentence: str, *, secrets: Sequence[str] = (), answer: str = "") -> bool:
+def is_safe_lead_in(
+    sentence: str, *, secrets: Sequence[str] = (), answer: str = "", tone: Tone | None = None
+) -> bool:
     """Whether ``sentence`` may be said before the rest of a probe's reply is known: an
     acknowledgement (``ACKNOWLEDGEMENT``) and a plain reaction (``lead_in_problem``)
     that ``guard_reply`` passes unchanged on its own (once said, it cannot be taken
@@ -292,6 +490,10 @@ def is_safe_lead_in(sentence: str, *, secrets: Sequence[str] = (), answer: str =
     if sentence.endswith("?") or not ACKNOWLEDGEMENT.match(sentence):
         return False
     if lead_in_problem(sentence, answer) is not None:
+        return False
+    if ROLE_CONFUSION.search(sentence) or ANSWERS_A_QUESTION.search(sentence):
+        return False
+    if tone is not None and tone is not Tone.WARM and MILD_PRAISE.search(sentence):
         return False
     checked = guard_reply(sentence, max_sentences=1, must_ask=False, secrets=secrets)
     return checked.text == sentence and checked.problem is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from interviewer.core.content import Tone
 from interviewer.core.guards import guard_reply, is_safe_lead_in
 
 
@@ -184,3 +185,89 @@ def test_a_question_already_asked_is_not_asked_again_word_for_word() -> None:
         asked_before=["Design a job queue.", asked],
     )
     assert result.text is None and result.problem == "repeated a question already asked"
+
+
+# --------------------------------------------------------------------------- issue 19.3
+
+PEAK = (
+    "Put numbers on it: how many requests per second at peak, and how many machines does that take?"
+)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # Seen from the bundled model as the friendly persona (issue 19).
+        "Your approach does a great job of balancing performance and consistency. I "
+        "appreciate the thoughtful consideration and your insights. What happens when a "
+        "worker dies?",
+        "Excellent answer. What happens when a worker dies?",
+    ],
+)
+def test_flattery_is_never_said_even_by_a_warm_persona(reply: str) -> None:
+    for tone in (Tone.WARM, Tone.NEUTRAL, Tone.TOUGH, None):
+        for must_ask in (True, False):
+            result = guard_reply(reply, max_sentences=3, must_ask=must_ask, tone=tone)
+            assert result.text is None and result.problem == "reply flattered the candidate"
+
+
+def test_a_grading_acknowledgement_is_the_warm_persona_s_only() -> None:
+    reply = "Nice point about the pool of workers. What happens when a worker dies?"
+    assert guard_reply(reply, max_sentences=2, must_ask=True, tone=Tone.WARM).text == reply
+    for tone in (Tone.NEUTRAL, Tone.TOUGH):
+        result = guard_reply(reply, max_sentences=2, must_ask=True, tone=tone)
+        assert result.text is None and result.problem == "reply praised the candidate"
+        assert not is_safe_lead_in("Nice point about the pool of workers.", tone=tone)
+    plain = "Okay, a pool of workers. What happens when a worker dies?"
+    assert guard_reply(plain, max_sentences=2, must_ask=True, tone=Tone.TOUGH).text == plain
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # Both seen from the bundled model as the friendly persona (issue 19).
+        "You're right. I've left out some details for a reason. What happens when a worker dies?",
+        "Let's start by acknowledging the current scale and traffic levels. If that fails, "
+        "what breaks first, and how do you change it?",
+        "Good question. How do you size the worker pool?",
+        "In my design the workers poll Postgres. What happens when a worker dies?",
+    ],
+)
+def test_a_probe_spoken_as_the_candidate_is_rejected(reply: str) -> None:
+    result = guard_reply(reply, max_sentences=3, must_ask=True, tone=Tone.WARM)
+    assert result.text is None and result.problem == "reply spoke as the candidate"
+    assert not is_safe_lead_in(reply.split(". ")[0] + ".")
+
+
+def test_a_probe_already_asked_in_substance_is_not_asked_again() -> None:
+    """Issue 19: asked in other words right after the numbers probe had been asked."""
+    result = guard_reply(
+        "What is the peak number of requests per second, and how many machines are needed "
+        "to handle that load?",
+        max_sentences=2,
+        must_ask=True,
+        planned_question="What is a different design that would also work, and why didn't "
+        "you pick it?",
+        asked_before=["Design a job queue.", PEAK],
+    )
+    assert result.text is None and result.problem == "asked again what was already asked"
+
+
+def test_the_planned_probe_in_other_words_is_not_a_repeat() -> None:
+    """The planner chose it: asked near an earlier question, it is still the plan."""
+    planned = "Where does the time go in a single request? Give me a rough latency budget."
+    question = "How many milliseconds does each step of a single request take?"
+    result = guard_reply(
+        question, max_sentences=2, must_ask=True, planned_question=planned, asked_before=[PEAK]
+    )
+    assert result.text == question
+
+
+def test_a_question_for_what_was_already_given_is_rejected() -> None:
+    result = guard_reply(
+        "How many requests per second at peak?",
+        max_sentences=2,
+        must_ask=True,
+        answered=lambda question: "per second" in question,
+    )
+    assert result.text is None and result.problem == "asked for what the candidate already gave"
