@@ -29,6 +29,13 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from interviewer.core.anchoring import (
+    anchor_line,
+    choose_span,
+    component_terms,
+    is_anchored,
+    press_line,
+)
 from interviewer.core.content import (
     InterruptionPolicy,
     Level,
@@ -37,17 +44,26 @@ from interviewer.core.content import (
     Rubric,
     Tone,
 )
-from interviewer.core.guards import guard_reply, is_safe_lead_in, truncate_sentences
+from interviewer.core.evidence import EvidenceMatch, ScoredText, detect_items, find_evidence
+from interviewer.core.guards import (
+    guard_reply,
+    is_safe_lead_in,
+    split_sentences,
+    truncate_sentences,
+)
 from interviewer.core.planning import (
     EvidenceDetector,
     ItemKey,
     PlannedProbe,
     ProbePlanner,
     Utterance,
+    asks_for_given,
     classify_utterance,
     default_detector,
     is_off_topic,
     match_facts,
+    mentioned_items,
+    probe_targets,
 )
 from interviewer.core.ports import ChatMessage, ChatModel, ChatRequest
 from interviewer.core.prompts import (
@@ -289,9 +305,15 @@ class InterviewEngine:
         self._hinted = False
         self._candidate_questions = 0
         self._llm_down_until = float("-inf")
-        self._pending_reply: tuple[bool, int, str] | None = None
-        """(must_ask, max_sentences, scripted line) of the latest LLM request, for
-        ``next_reply``."""
+        self._pending_reply: _ReplyCheck | None = None
+        """How the latest LLM request's reply is checked, for ``next_reply``."""
+        self._terms = component_terms(rubric)
+        self._evidence_cache: tuple[str, list[EvidenceMatch]] = ("", [])
+        self._anchor = ""
+        """The anchor of the line being phrased: said in front of its question unless
+        the model's reply refers to the answer itself."""
+        self._pressed: set[str] = set()
+        """Probes already followed through: each is pressed at most once."""
 
     # ------------------------------------------------------------------ public API
 
@@ -354,7 +376,11 @@ class InterviewEngine:
         self._clarifying_run = 0
         if utterance is Utterance.PASS:
             return self._on_pass()
-        here = self.detector(self.rubric, text, words)
+        matches = self._evidence(text, words)
+        if self.detector is detect_items:  # the same pass, not a second one
+            here = {m.key for m in matches}
+        else:
+            here = self.detector(self.rubric, text, words)
         self.found |= here
         long_answer = duration > self.persona.answer_budget_seconds
         if long_answer:
@@ -367,11 +393,14 @@ class InterviewEngine:
             long_answer and self.persona.interruption is not InterruptionPolicy.NEVER
         ):
             lead = _INTERRUPT[self.persona.tone]
-        if is_off_topic(self.question, text, here):
+        off_topic = is_off_topic(self.question, text, here)
+        if off_topic:
             turn.note = "off topic"
             redirect = _REDIRECT[self.persona.tone].format(title=self.question.title.lower())
             lead = f"{lead} {redirect}".strip()
-        return self._advance(lead=lead)
+        if self._should_press(text, here):
+            return self._press(text, lead, off_topic=off_topic)
+        return self._advance(lead=lead, anchored=not off_topic)
 
     def end_round(self, reason: str = "stopped") -> list[InterviewerEvent]:
         """End now (time is up, the user quit, the answers ran out)."""
@@ -451,6 +480,7 @@ class InterviewEngine:
         twin.session = self.session.model_copy(deep=True)
         twin.found = set(self.found)
         twin.asked = list(self.asked)
+        twin._pressed = set(self._pressed)
         twin.chat = recorder
         twin.on_sentence = None
         twin.on_answer_recorded = None  # a predicted answer is never saved
@@ -458,18 +488,21 @@ class InterviewEngine:
         try:
             twin.on_candidate_turn(text, duration=duration)
         except _RequestRecorded:
-            if recorder.request is None or twin._pending_reply is None:
+            check = twin._pending_reply
+            if recorder.request is None or check is None:
                 return None
-            must_ask, max_sentences, scripted = twin._pending_reply
             return NextReply(
                 recorder.request,
-                must_ask,
-                max_sentences,
+                check.must_ask,
+                check.max_sentences,
                 tuple(self.question.model_answer),
-                scripted,
+                check.scripted,
                 twin._last_answer(),
                 twin._heard(),
                 twin._asked_before(),
+                planned_question=check.planned_question,
+                tone=self.persona.tone,
+                answered=check.answered,
             )
         return None
 
@@ -505,7 +538,9 @@ class InterviewEngine:
         has_change = self.planner.constraint_change(self.found, self.asked) is not None
         return depth - 1 if depth >= 2 and has_change else depth
 
-    def _advance(self, *, lead: str = "") -> list[InterviewerEvent]:
+    def _advance(self, *, lead: str = "", anchored: bool = True) -> list[InterviewerEvent]:
+        """The next probe, the constraint change or the wrap-up. ``anchored``: the probe
+        opens with the candidate's own words (not after an off-topic answer)."""
         share = self.elapsed / self.config.round_seconds
         if share >= self.config.wrap_up_at:
             return self._wrap_up(lead, note="time budget reached")
@@ -515,16 +550,107 @@ class InterviewEngine:
             and self._followups < self._followup_slots()
             and share < self.config.constraint_change_at
         ):
-            planned = self.planner.next_followup(self.found, self.asked, self._followups)
+            planned = self.planner.next_followup(
+                self.found, self.asked, self._followups, given=self._given
+            )
             if planned is not None:
-                return self._ask(planned, Phase.FOLLOW_UP, lead)
+                return self._ask(planned, Phase.FOLLOW_UP, lead, anchored=anchored)
         if self.phase is not Phase.CONSTRAINT_CHANGE and self._followups < depth:
             planned = self.planner.constraint_change(self.found, self.asked)
             if planned is not None:
-                return self._ask(planned, Phase.CONSTRAINT_CHANGE, lead)
+                return self._ask(planned, Phase.CONSTRAINT_CHANGE, lead, anchored=anchored)
         return self._wrap_up(lead)
 
-    def _ask(self, planned: PlannedProbe, phase: Phase, lead: str) -> list[InterviewerEvent]:
+    # ------------------------------------------------------------------ listening
+
+    def _evidence(self, text: str, words: Sequence[Word] = ()) -> list[EvidenceMatch]:
+        """The evidence in one answer, with its quotes (cached: the anchor and the
+        follow-through read the same answer the planner just did)."""
+        if self._evidence_cache[0] != text:
+            self._evidence_cache = (
+                text,
+                find_evidence(self.rubric, ScoredText.from_text(text, words)),
+            )
+        return self._evidence_cache[1]
+
+    def _given(self, keys: Iterable[ItemKey]) -> set[ItemKey]:
+        """Which of ``keys`` the candidate has given this round: credited by the
+        detector, or named in their words (``mentioned_items``)."""
+        keys = set(keys)
+        credited = keys & self.found
+        return credited | mentioned_items(self.rubric, self._heard(), keys - credited)
+
+    def _asks_for_given(self) -> Callable[[str], bool]:
+        """The guard's check that a reply's question does not ask for what the candidate
+        has already given (the current probe's own targets excepted)."""
+        targets = probe_targets(self.rubric, self.current.probe) if self.current else frozenset()
+        given = self._given
+        rubric = self.rubric
+        return lambda question: asks_for_given(rubric, question, given, targets)
+
+    def _anchor_for(self, planned: PlannedProbe) -> str:
+        """The candidate's own words to say before ``planned``: a verbatim span of the
+        last answer about the probe's targets, or a component it named ("" if none)."""
+        answer = self._last_answer()
+        targets = probe_targets(self.rubric, planned.probe)
+        span = choose_span(
+            answer,
+            focus=planned.probe.text,
+            matches=self._evidence(answer),
+            prefer=targets,
+            criterion_id=planned.criterion.id,
+            terms=self._terms,
+        )
+        return anchor_line(span)
+
+    def _should_press(self, text: str, here: set[ItemKey]) -> bool:
+        """Follow-through: the answer to a probe evidences nothing the probe asked about
+        (no item of its criterion credited or named), and it has not been pressed yet."""
+        current = self.current
+        if (
+            current is None
+            or self.phase not in (Phase.FOLLOW_UP, Phase.CONSTRAINT_CHANGE)
+            or current.probe.id in self._pressed
+            or self.elapsed / self.config.round_seconds >= self.config.wrap_up_at
+        ):
+            return False
+        probed = {(current.criterion.id, item.id) for item in current.criterion.checklist}
+        return not (here & probed) and not mentioned_items(self.rubric, text, probed)
+
+    def _press(self, text: str, lead: str, *, off_topic: bool) -> list[InterviewerEvent]:
+        """Ask the same probe once more, naming what the candidate talked about instead.
+        Scripted: it is about their words and the probe as written, and it must be said
+        at once."""
+        current = self.current
+        assert current is not None
+        self._pressed.add(current.probe.id)
+        self._hinted = False
+        probed = {(current.criterion.id, item.id) for item in current.criterion.checklist}
+        if off_topic:  # the redirect already says it was not the question
+            line = " ".join(current.probe.text.split())
+        else:
+            span = choose_span(text, matches=self._evidence(text), avoid=probed, terms=self._terms)
+            line = press_line(self.persona.tone, span, current.probe.text)
+        if lead:
+            line = f"{lead} {line}"
+        note = (
+            f"follow-through on {current.probe.id}: the answer evidenced nothing of "
+            f"{current.criterion.id}, pressed once"
+        )
+        return [
+            self._say(
+                line,
+                TurnKind.PROBE,
+                probe_id=current.probe.id,
+                criterion_id=current.criterion.id,
+                note=note,
+                scripted=True,
+            )
+        ]
+
+    def _ask(
+        self, planned: PlannedProbe, phase: Phase, lead: str, *, anchored: bool = True
+    ) -> list[InterviewerEvent]:
         self.phase = phase
         self.current = planned
         self.asked.append(planned.probe.id)
@@ -550,6 +676,7 @@ class InterviewEngine:
             fallback=planned.probe.text,
             must_ask=True,
             max_sentences=max_sentences,
+            anchor=self._anchor_for(planned) if anchored else "",
         )
         if lead:
             text = f"{lead} {text}"
@@ -669,22 +796,32 @@ class InterviewEngine:
         fallback: str,
         must_ask: bool,
         max_sentences: int,
+        anchor: str = "",
     ) -> tuple[str, str, list[InterviewerEvent]]:
         """Phrase a line with the LLM, or fall back to ``fallback``.
 
         Returns (text, how it was produced, status events). Retries with exponential
         backoff on any fault; guard rejections are faults too, since a second sample
-        is usually fine.
+        is usually fine. ``anchor`` (a probe's reference to the answer) goes in front of
+        the line unless the model's reply refers to the answer itself.
         """
         self._spoken_early = []
         self._early_open = True
-        text, how, events = self._voice_once(
-            messages, fallback=fallback, must_ask=must_ask, max_sentences=max_sentences
-        )
+        self._anchor = anchor
+        try:
+            text, how, events = self._voice_once(
+                messages, fallback=fallback, must_ask=must_ask, max_sentences=max_sentences
+            )
+        finally:
+            self._anchor = ""
         spoken = " ".join(self._spoken_early)
         self._spoken_early = []
         if spoken and not text.startswith(spoken):
             # Said is said: a later rejection or repair keeps the early sentences first.
+            # With an anchor pending only a sentence that refers to the answer is said
+            # early, so it stands for the anchor.
+            if anchor and text.startswith(anchor):
+                text = text[len(anchor) :].strip()
             text = f"{spoken} {text}"
         return text, how, events
 
@@ -697,12 +834,14 @@ class InterviewEngine:
         max_sentences: int,
     ) -> tuple[str, str, list[InterviewerEvent]]:
         # A probe's scripted text is kept whole: it was written to stand on its own.
-        scripted = fallback if must_ask else truncate_sentences(fallback, max_sentences)
+        planned = fallback if must_ask else truncate_sentences(fallback, max_sentences)
+        scripted = f"{self._anchor} {planned}" if self._anchor else planned
         if self.chat is None:
             return scripted, "scripted: no LLM", []
         if time.monotonic() < self._llm_down_until:
             return scripted, "scripted: LLM unavailable", []
-        self._pending_reply = (must_ask, max_sentences, scripted)
+        answered = self._asks_for_given() if must_ask else None
+        self._pending_reply = _ReplyCheck(must_ask, max_sentences, scripted, planned, answered)
         problems: list[str] = []
         unreachable = 0
         asked_wait = 0.0
@@ -745,16 +884,24 @@ class InterviewEngine:
                 max_sentences=max_sentences,
                 must_ask=must_ask,
                 secrets=self.question.model_answer,
-                planned_question=scripted if must_ask else "",
+                planned_question=planned if must_ask else "",
                 answer=self._last_answer(),
                 heard=self._heard(),
                 asked_before=self._asked_before(),
+                tone=self.persona.tone,
+                answered=answered,
             )
             if result.text is not None:
                 how = "phrased by the LLM"
                 if result.problem:
                     how += f" ({result.problem})"
-                return result.text, how, []
+                text = result.text
+                if self._anchor and not is_anchored(
+                    text, self._last_answer(), planned, self._terms
+                ):
+                    text = self._with_anchor(text, planned, max_sentences)
+                    how += "; anchored"
+                return text, how, []
             problems.append(result.problem or "rejected reply")
         if unreachable == len(problems):
             # Every attempt failed at the transport: stop paying the retry budget on
@@ -790,6 +937,17 @@ class InterviewEngine:
                     raise BackendUnavailable("timed out while streaming", timed_out=True)
         return "".join(parts)
 
+    def _with_anchor(self, text: str, planned: str, max_sentences: int) -> str:
+        """The anchor, then the model's question and as much of its lead-in as the
+        persona's length allows; a reaction followed by the planned question (the model
+        asked nothing) becomes the anchor and the planned question."""
+        flat = " ".join(planned.split())
+        if text.endswith(flat):
+            return f"{self._anchor} {flat}"
+        sentences = split_sentences(text)
+        room = max(1, max_sentences - 1)
+        return " ".join([self._anchor, *sentences[-room:]])
+
     def _heard(self) -> str:
         """Everything the candidate said this round (a question that proposes terms
         not heard yet is a leading one)."""
@@ -817,7 +975,13 @@ class InterviewEngine:
             return
         secrets = self.question.model_answer
         if must_ask:
-            safe = is_safe_lead_in(sentence, secrets=secrets, answer=self._last_answer())
+            answer = self._last_answer()
+            safe = is_safe_lead_in(sentence, secrets=secrets, answer=answer, tone=self.persona.tone)
+            if safe and self._anchor and self._pending_reply is not None:
+                # The anchor is said unless the reply refers to the answer itself: an
+                # early sentence that does not would come before it, one too many.
+                planned = self._pending_reply.planned_question
+                safe = is_anchored(sentence, answer, planned, self._terms)
         else:
             checked = guard_reply(sentence, max_sentences=1, must_ask=False, secrets=secrets)
             safe = checked.text == sentence and checked.problem is None
@@ -880,6 +1044,19 @@ class InterviewEngine:
 
 
 @dataclass(frozen=True)
+class _ReplyCheck:
+    """How the engine checks the reply to its latest request."""
+
+    must_ask: bool
+    max_sentences: int
+    scripted: str
+    """What is said when the model fails or is late (a probe's anchor included)."""
+    planned_question: str
+    """The line as planned, without the anchor: what a probe's reply must ask."""
+    answered: Callable[[str], bool] | None
+
+
+@dataclass(frozen=True)
 class NextReply:
     """The request the next turn would send, and how its reply will be checked."""
 
@@ -895,6 +1072,11 @@ class NextReply:
     """Everything the candidate said, this answer included."""
     asked_before: tuple[str, ...] = ()
     """The interviewer's lines so far."""
+    planned_question: str = ""
+    """A probe's question as planned (``scripted`` without its anchor)."""
+    tone: Tone | None = None
+    answered: Callable[[str], bool] | None = None
+    """Whether a question asks for what the candidate has already given."""
 
     def accepts(self, raw: str) -> bool:
         """Whether the engine would speak ``raw`` (the model's reply) as it is, or
@@ -904,10 +1086,12 @@ class NextReply:
             max_sentences=self.max_sentences,
             must_ask=self.must_ask,
             secrets=self.secrets,
-            planned_question=self.scripted if self.must_ask else "",
+            planned_question=(self.planned_question or self.scripted) if self.must_ask else "",
             answer=self.answer,
             heard=self.heard,
             asked_before=self.asked_before,
+            tone=self.tone,
+            answered=self.answered,
         )
         return checked.text is not None
 

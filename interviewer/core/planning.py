@@ -18,12 +18,13 @@ Everything here is pure: text in, decisions out. The engine owns state and time.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from interviewer.core.content import (
+    ChecklistItem,
     Criterion,
     Level,
     Persona,
@@ -44,11 +45,14 @@ __all__ = [
     "PlannedProbe",
     "ProbePlanner",
     "Utterance",
+    "asks_for_given",
     "classify_utterance",
     "coverage",
     "default_detector",
     "is_off_topic",
     "match_facts",
+    "mentioned_items",
+    "probe_targets",
     "tokens",
 ]
 
@@ -72,6 +76,66 @@ def default_detector() -> EvidenceDetector:
 
 _contains = contains
 _sentences = sentences
+
+
+# --------------------------------------------------------------------------- probe targets
+
+
+def _names(text_stems: Sequence[str], item: ChecklistItem) -> bool:
+    return any(_contains(text_stems, tokens(phrase)) for phrase in item.evidence)
+
+
+def probe_targets(rubric: Rubric, probe: Probe) -> frozenset[ItemKey]:
+    """The checklist items a probe asks for: those of its criterion whose evidence
+    phrases its text names ("how many requests per second at peak, and how many
+    machines" names estimates-load and capacity-math), or, when it names none, every
+    item of its criterion."""
+    criterion = rubric.criterion(probe.criterion)
+    said = tokens(probe.text)
+    named = frozenset((criterion.id, i.id) for i in criterion.checklist if _names(said, i))
+    return named or frozenset((criterion.id, i.id) for i in criterion.checklist)
+
+
+def mentioned_items(rubric: Rubric, text: str, among: Collection[ItemKey]) -> set[ItemKey]:
+    """Items of ``among`` whose evidence phrases occur in ``text``, companions or not.
+
+    Weaker than the detector's credit on purpose: "I would start with around twenty
+    machines" earns no capacity-math credit (no arithmetic), but the candidate has given
+    a machine count, and asking for it again is the interviewer not listening."""
+    said = tokens(text)
+    found: set[ItemKey] = set()
+    for key in among:
+        criterion = rubric.criterion(key[0])
+        item = next((i for i in criterion.checklist if i.id == key[1]), None)
+        if item is not None and _names(said, item):
+            found.add(key)
+    return found
+
+
+def named_items(rubric: Rubric, text: str) -> set[ItemKey]:
+    """Every item whose evidence phrases ``text`` names (an interviewer's question)."""
+    said = tokens(text)
+    return {(c.id, i.id) for c in rubric.criteria for i in c.checklist if _names(said, i)}
+
+
+def asks_for_given(
+    rubric: Rubric,
+    question: str,
+    given: Callable[[Collection[ItemKey]], set[ItemKey]],
+    planned: Collection[ItemKey] = (),
+) -> bool:
+    """Whether ``question`` asks only for items the candidate has already given.
+
+    ``given(keys)`` says which of ``keys`` the candidate has given (credited or
+    mentioned). Seen in simulated rounds: "What is the peak number of requests per
+    second, and how many machines are needed to handle that load?" right after "at peak
+    we might see maybe ten thousand requests per second, so I would start with around
+    twenty machines". A question that names an item still open, or one of the planned
+    probe's own targets, asks for something new."""
+    named = named_items(rubric, question)
+    if not named or named & set(planned):
+        return False
+    return given(named) == named
 
 
 # --------------------------------------------------------------------------- coverage
@@ -155,11 +219,20 @@ class ProbePlanner:
         return [ProbeKind.FAILURE_INJECTION, ProbeKind.CLARIFYING]
 
     def next_followup(
-        self, found: Collection[ItemKey], asked: Collection[str], followups_asked: int
+        self,
+        found: Collection[ItemKey],
+        asked: Collection[str],
+        followups_asked: int,
+        given: Callable[[Collection[ItemKey]], set[ItemKey]] | None = None,
     ) -> PlannedProbe | None:
-        """The next clarifying or failure-injection probe, on the weakest open criterion."""
+        """The next clarifying or failure-injection probe, on the weakest open criterion.
+
+        ``given(keys)``: which of ``keys`` the candidate has already given (credited, or
+        named in their words: ``mentioned_items``); a probe all of whose targets
+        (``probe_targets``) were given is not asked: it would ask for what was just
+        said. None: only ``found`` counts."""
         kinds = self.preferred_kinds(followups_asked)
-        return self._choose(found, asked, kinds)
+        return self._choose(found, asked, kinds, given=given)
 
     def constraint_change(
         self, found: Collection[ItemKey], asked: Collection[str]
@@ -175,6 +248,7 @@ class ProbePlanner:
         kinds: list[ProbeKind],
         *,
         open_only: bool = True,
+        given: Callable[[Collection[ItemKey]], set[ItemKey]] | None = None,
     ) -> PlannedProbe | None:
         gaps = coverage(self.rubric, self.level, found)
         best: tuple[float, int, int] | None = None
@@ -186,6 +260,10 @@ class ProbePlanner:
             gap = gaps[criterion.id]
             if open_only and gap.weakness <= 0.0:
                 continue  # already evidenced: asking would waste the candidate's time
+            if open_only:
+                targets = probe_targets(self.rubric, probe)
+                if targets <= set(found) or (given is not None and given(targets) == targets):
+                    continue  # it asks for what the candidate has given
             # Highest priority first; then the preferred kind; then the rubric's order.
             key = (self._priority(criterion, gap), -kinds.index(probe.kind), -order)
             if best is None or key > best:

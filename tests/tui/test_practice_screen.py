@@ -102,14 +102,15 @@ async def test_dead_llm_degrades_the_round_instead_of_ending_it() -> None:
 
 
 async def test_a_typed_round_runs_to_the_end_and_is_saved(isolated_dirs: Path) -> None:
-    chat = ScriptedChat(["What happens when a worker dies mid-job?"] * 10)
+    # Not "what happens when a worker dies": leasing jobs is an answer to that (issue 19).
+    chat = ScriptedChat(["How do you size the worker pool?"] * 10)
     app = build_app(load_settings(), shipped_choice(), fake_services(chat))
     async with app.run_test() as pilot:
         await settle(app, pilot)
         await type_answer(app, pilot, "How many jobs per second at peak?")
         assert "five thousand jobs per second" in conversation_text(app)
         await type_answer(app, pilot, "Workers lease jobs from a Kafka topic partitioned by key.")
-        assert "What happens when a worker dies mid-job?" in conversation_text(app)
+        assert "How do you size the worker pool?" in conversation_text(app)
         await pilot.press("f10")
         for _ in range(100):  # scoring runs in a worker, then the feedback screen opens
             await settle(app, pilot)

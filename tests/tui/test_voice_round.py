@@ -32,7 +32,8 @@ ANSWER = (
     "I would put every job in a durable queue. Workers lease a job, and the lease "
     "expires if the worker dies, so another worker retries it with an idempotency key."
 )
-PROBE = "What happens when a worker dies right after charging the card?"
+PROBE = "How many jobs a second do you expect at the evening peak?"
+"""Not "what happens when a worker dies": the answer says that (issue 19)."""
 
 
 class AnswersSource:

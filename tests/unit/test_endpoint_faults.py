@@ -23,6 +23,7 @@ from interviewer.simulation import PreparedAnswer, simulate_round
 from tests.fakes.openai_server import FakeOpenAIServer
 
 ANSWER = "I would keep the jobs in Postgres and let workers lease them with a timeout."
+NUMBERS = "About five thousand jobs per second at peak, so we need about ten workers."
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,9 @@ def test_a_hanging_or_trickling_endpoint_costs_one_stall_per_turn(
         chat = OpenAIChatModel(server.url, model="fake", timeout=30, stall_seconds=1.0)
         engine = make_engine(rubric, chat)
         for turn in (1, 2):
-            seconds, said = timed_turn(engine)
+            # The second answer gives what the first probe asked for (numbers): no
+            # follow-through, so the model is asked again.
+            seconds, said = timed_turn(engine, ANSWER if turn == 1 else NUMBERS)
             assert seconds < 3.0 and said
             assert len(server.chat_requests()) == turn
     assert "timed out" in (engine.session.turns[-1].note or "")

@@ -100,7 +100,9 @@ def test_first_probe_targets_failure_handling_and_is_phrased_by_the_llm(rubric: 
     probe = says(engine.on_candidate_turn(VAGUE_ANSWER, duration=30))[0]
     assert probe.kind is TurnKind.PROBE
     assert probe.criterion_id == "failure-handling"
-    assert probe.text == "What happens to an in-flight job when its worker dies?"
+    # The candidate's own words first (issue 19), then the model's question.
+    assert probe.text.startswith('You said "')
+    assert probe.text.endswith('". What happens to an in-flight job when its worker dies?')
     assert not probe.scripted
     # The model was told which probe to ask and never saw the model answer.
     prompt = "\n".join(m.content for m in chat.requests[0])
@@ -126,8 +128,11 @@ def test_a_whole_round_never_repeats_a_probe_and_ends(rubric: Rubric) -> None:
         events = engine.on_candidate_turn(VAGUE_ANSWER, duration=40)
         if engine.phase is Phase.CANDIDATE_QUESTIONS:
             break
-    probes = [t.probe_id for t in engine.session.turns if t.kind is TurnKind.PROBE]
-    assert len(probes) == len(set(probes)) == persona("staff-infra").followup_depth
+    said = [t.probe_id for t in engine.session.turns if t.kind is TurnKind.PROBE]
+    probes = list(dict.fromkeys(said))
+    assert len(probes) == persona("staff-infra").followup_depth
+    # A vague answer is pressed once (follow-through), never twice.
+    assert all(said.count(p) <= 2 for p in probes)
     kinds = [rubric_probe_kind(rubric, p) for p in probes if p]
     assert kinds[-1] == "constraint_change"
     assert says(events)[-1].kind is TurnKind.WRAP_UP
@@ -162,7 +167,7 @@ def test_dead_endpoint_degrades_to_scripted_probes_without_stopping(rubric: Rubr
     probe = says(events)[0]
     assert notes and "LLM" in notes[0].text
     assert probe.scripted
-    assert probe.text in [p.text for p in rubric.probes_for("job-queue")]
+    assert any(probe.text.endswith(p.text) for p in rubric.probes_for("job-queue"))
     assert chat.calls == 3  # one try plus two retries
     # The next turn does not pay the retry budget again while the endpoint is down.
     says(engine.on_candidate_turn(VAGUE_ANSWER))
@@ -180,7 +185,8 @@ def test_persona_break_and_lecture_are_never_spoken(rubric: Rubric) -> None:
     engine = make_engine(rubric, chat)
     engine.start()
     probe = says(engine.on_candidate_turn(VAGUE_ANSWER))[0]
-    assert probe.text == "What happens when a worker dies mid-job?"
+    assert probe.text.endswith("What happens when a worker dies mid-job?")
+    assert "AI" not in probe.text and "should" not in probe.text
     assert len(chat.requests) == 2
 
 
@@ -209,7 +215,10 @@ def test_personas_behave_differently(rubric: Rubric) -> None:
 
     tough, warm = run("staff-infra"), run("friendly-backend")
     assert tough.persona.followup_depth != warm.persona.followup_depth
-    count = [len([t for t in e.session.turns if t.kind is TurnKind.PROBE]) for e in (tough, warm)]
+    count = [
+        len({t.probe_id for t in e.session.turns if t.kind is TurnKind.PROBE})
+        for e in (tough, warm)
+    ]
     assert count == [tough.persona.followup_depth, warm.persona.followup_depth]
     assert tough.session.turns[0].text != warm.session.turns[0].text
 

@@ -107,10 +107,10 @@ def test_a_lecturing_lead_in_is_not_said_early(rubric: Rubric) -> None:
 def test_no_room_left_for_the_question_means_no_early_sentence(rubric: Rubric) -> None:
     """staff-infra says at most two sentences: one lead-in may go early, not two."""
     early: list[str] = []
-    reply = "Fair enough, noted. That part is clear. What happens when a worker dies?"
+    reply = "Fair enough, a pool of workers. That part is clear. What happens when a worker dies?"
     engine = make_engine(rubric, ScriptedChat([reply]), "staff-infra", early)
     engine.on_candidate_turn(ANSWER)
-    assert early == ["Fair enough, noted."]
+    assert early == ["Fair enough, a pool of workers."]
 
 
 def test_a_rejected_reply_keeps_what_was_already_said(rubric: Rubric) -> None:
@@ -137,7 +137,8 @@ def test_a_scripted_lead_is_said_before_the_llm_is_asked(rubric: Rubric) -> None
     engine.on_sentence = lambda sentence: log.append(f"say:{sentence}")
     line = probe_line(engine.on_candidate_turn(ANSWER, interrupted=True))
     assert log[0] == "say:Stop there."
-    assert line.text == "Stop there. What happens when a worker dies?"
+    assert line.text.startswith('Stop there. You said "')
+    assert line.text.endswith('". What happens when a worker dies?')
 
 
 def test_prompt_prefix_is_the_start_of_the_next_request(rubric: Rubric) -> None:
@@ -195,6 +196,8 @@ def test_a_reaction_that_asks_nothing_is_followed_by_the_planned_probe(rubric: R
     planned = engine.next_reply(ANSWER)
     assert planned is not None and planned.accepts("Okay, a pool of workers behind a queue.")
     line = probe_line(engine.on_candidate_turn(ANSWER))
-    assert line.text == f"Okay, a pool of workers behind a queue. {planned.scripted}"
+    # The reaction refers to the answer, so it stands for the anchor.
+    assert line.text == f"Okay, a pool of workers behind a queue. {planned.planned_question}"
+    assert planned.scripted.endswith(planned.planned_question)
     assert line.scripted is False
     assert "planned question follows" in (line.note or "")

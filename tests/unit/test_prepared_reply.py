@@ -218,9 +218,8 @@ def test_an_engine_on_a_prepared_chat_speaks_the_prepared_reply(rubric: Rubric) 
     assert predicted is not None
     chat.prepare(predicted)
     events = engine.on_candidate_turn(ANSWER)
-    assert [s.text for s in events if isinstance(s, Say)] == [
-        "What happens when a worker dies mid-job?"
-    ]
+    (line,) = [s.text for s in events if isinstance(s, Say)]
+    assert line.endswith('". What happens when a worker dies mid-job?')  # anchored
     assert len(inner.calls) == 1 and chat.used == 1
 
 
@@ -346,7 +345,7 @@ MORE_FAILURE_HANDLING = (
 def test_the_round_uses_a_prepared_reply_only_when_it_still_fits(
     rubric: Rubric, tmp_path: Path, added: str, used: bool
 ) -> None:
-    chat = LocalChat(["What happens when a worker dies mid-job?"] * 10)  # warm-ups take some
+    chat = LocalChat(["How would you size that?"] * 10)  # warm-ups take some
     live = make_round(rubric, chat, tmp_path)
     live.start()
     live.prepare_reply(ANSWER, 20.0)
@@ -354,7 +353,7 @@ def test_the_round_uses_a_prepared_reply_only_when_it_still_fits(
     live.answer(SpokenTurn(text=said, duration=22.0))
     assert live.prepared_replies_used == (1 if used else 0)
     reply = live.engine.session.turns[-1]
-    assert reply.text == "What happens when a worker dies mid-job?"
+    assert reply.text.endswith('". How would you size that?')  # anchored (issue 19)
     if used:
         assert "worded" in (reply.note or "")  # the review says it was prepared
     else:
@@ -414,7 +413,7 @@ def test_a_prepared_reply_the_guard_rejects_is_never_spoken_or_credited(
     assert live.prepared_replies_rejected == 1
     live.answer(SpokenTurn(text=ANSWER, duration=22.0))
     reply = live.engine.session.turns[-1]
-    assert reply.text == "What happens when a worker dies?"  # the model's second
+    assert reply.text.endswith("What happens when a worker dies?")  # the model's second
     assert live.prepared_replies_used == 0
     assert "worded" not in (reply.note or "")
     live.abandon()
@@ -535,7 +534,8 @@ def test_prepare_ahead_lets_a_running_preparation_finish_and_waits_for_new_words
 def test_prepare_ahead_replaces_a_running_preparation_when_the_probe_changes(
     rubric: Rubric, tmp_path: Path
 ) -> None:
-    chat = SlowLocalChat(["What happens when a worker dies mid-job?"] * 10)
+    # Not a question about a dying worker: the candidate has just said what happens then.
+    chat = SlowLocalChat(["How would you size that?"] * 10)
     live = make_round(rubric, chat, tmp_path)
     live.start()
     live.prepare_ahead(ANSWER, 20.0)
@@ -666,7 +666,7 @@ def test_prepare_ahead_samples_again_when_the_engine_would_reject_the_reply(
         time.sleep(0.01)
     live.answer(SpokenTurn(text=ANSWER + " That is it.", duration=21.0))
     reply = live.engine.session.turns[-1]
-    assert reply.text == "What happens when a worker dies?"
+    assert reply.text.endswith("What happens when a worker dies?")
     assert live.prepared_replies_used == 1
     assert len(replies(chat)) == 2  # the rejected sample and the good one; no retry after
     live.abandon()
