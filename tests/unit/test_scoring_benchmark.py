@@ -2,7 +2,7 @@
 
 The figures come from ``interviewer.bench.scoring.evaluate_set``, the code behind the
 benchmark. The held-out floors below are regression guards set a little under what the
-shipped scorer measured when it was chosen (held-out pairwise 0.85, terms baseline 0.72):
+shipped scorer measured when it was chosen (held-out pairwise 0.856, terms baseline 0.719):
 they are not the product's target (0.95), which the closing notes and README report
 against honestly.
 """
@@ -69,7 +69,10 @@ def test_hybrid_beats_the_baselines_on_held_out_answers(
     assert hybrid >= HELDOUT_PAIRWISE_FLOOR
     assert hybrid >= terms + TERMS_MARGIN
     assert hybrid > words
-    assert hybrid > methods["phrases"]["heldout"]["pairwise"]
+    phrases = methods["phrases"]["heldout"]
+    # Meaning-based evidence must not cost ranking, and must find what phrases miss.
+    assert hybrid >= phrases["pairwise"]
+    assert methods["hybrid"]["heldout"]["false_missing_rate"] < phrases["false_missing_rate"]
 
 
 @pytest.mark.models
