@@ -73,6 +73,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-base", action="store_true", help="skip the bundled Whisper base (tiny.en only)"
     )
     parser.add_argument(
+        "--accuracy-answers",
+        type=int,
+        default=2,
+        help="answers per voice in the naive/live/final accuracy table (0: skip it)",
+    )
+    parser.add_argument(
+        "--accuracy-only",
+        action="store_true",
+        help="only the naive/live/final accuracy table (bench/results/stt-accuracy.json)",
+    )
+    parser.add_argument(
         "--trials",
         type=int,
         default=6,
@@ -469,6 +480,10 @@ def run(args: argparse.Namespace) -> int:
     rubric = catalog.load_rubrics().get(args.rubric, "rubric")
     glossary = list(rubric.glossary)
     prompt = biasing_prompt(glossary)
+    if args.accuracy_answers > 0:
+        _run_accuracy(args, glossary, prompt)
+    if args.accuracy_only:
+        return 0
     hotwords = " ".join(glossary)
     voices = Voices()
     texts = list(ANSWERS[: max(1, args.answers)])
@@ -631,3 +646,25 @@ def _print_comparison(rows: list[dict[str, Any]]) -> None:
                 f"{fmt(row[f'{prefix}partial_gap_wall_s_max'])}  "
                 f"{row[f'{prefix}fell_behind']}  budget {met}"
             )
+
+
+def _run_accuracy(args: argparse.Namespace, glossary: list[str], prompt: str) -> None:
+    """Naive faster-whisper vs the live and final paths, per voice and noise."""
+    from interviewer.bench.stt_accuracy import print_accuracy, run_accuracy
+
+    with console.status("accuracy: naive, live and final paths") as status:
+        figures = run_accuracy(
+            glossary,
+            prompt,
+            answers=args.accuracy_answers,
+            threads=args.threads,
+            log=lambda text: status.update(text),
+        )
+    figures["rubric"] = args.rubric
+    figures["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    path = write_results("stt-accuracy", figures)
+    if args.json and args.accuracy_only:
+        print_json(figures)
+        return
+    print_accuracy(figures, console.print)
+    console.print(f"results: {path}")
