@@ -14,6 +14,11 @@ and Piper at several rates, clean and with pink, brown or babble noise at 5-20 d
 Each reports WER, glossary-term recall and dropped tails: clips whose last five
 reference words are all missing from the text (what issue 17 saw: "...and work as
 full-to-least net-n", nothing after).
+
+Measured (2 answers per voice, 60 clips, 475 s, 2 cores shared): WER / term recall
+naive 21.0% / 89.0%, live 32.8% / 60.7%, final 19.2% / 85.5% (Whisper base on every
+clip); no dropped tails in any path. On the issue's kind of clips before the tail fix
+the app's whole-file path lost one clip's last 2.7 s in 24 (``WhisperTranscriber``).
 """
 
 from __future__ import annotations
