@@ -36,6 +36,8 @@ ANCHOR_MAX_WORDS = 12
 """A spoken quote longer than this stops being a reference and becomes a read-back."""
 ANCHOR_MIN_CONTENT_WORDS = 2
 """A span needs this many content words to say something ("pull from it" does not)."""
+ANCHOR_MIN_WORDS = 3
+"""And this many words: a heading ("Deciding requirement: ...") is not something said."""
 
 GENERIC_COMPONENTS = (
     "queue",
@@ -363,7 +365,7 @@ def choose_span(
     for clause in _clauses(answer):
         words = _trim(clause)
         content = [w for w in words if w.content]
-        if len(content) < ANCHOR_MIN_CONTENT_WORDS:
+        if len(content) < ANCHOR_MIN_CONTENT_WORDS or len(words) < ANCHOR_MIN_WORDS:
             continue
         shared = [i for i, w in enumerate(words) if w.content and w.stem in focus_stems]
         start, end = words[0].start, words[-1].end

@@ -263,3 +263,11 @@ def test_peak_load_is_never_asked_for_right_after_it_was_given(rubric: Rubric) -
     planned = engine.next_reply(NUMBERS, duration=20)
     if planned is not None:
         assert not planned.accepts(asked_again)
+
+
+def test_a_heading_is_not_quoted() -> None:
+    answer = "Deciding requirement: the first token must arrive within one second at p99."
+    span = choose_span(answer, focus="What is a different design that would also work?")
+    assert span is None or span.text != "Deciding requirement"
+    span = choose_span(answer, focus="How fast must the first token arrive?")
+    assert span is not None and span.text in answer and "first token" in span.text
