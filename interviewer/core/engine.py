@@ -309,6 +309,8 @@ class InterviewEngine:
         """How the latest LLM request's reply is checked, for ``next_reply``."""
         self._terms = component_terms(rubric)
         self._evidence_cache: tuple[str, list[EvidenceMatch]] = ("", [])
+        self._mentions: tuple[str, dict[ItemKey, bool]] = ("", {})
+        """Items named in everything the candidate said (``_given``), for that text."""
         self._anchor = ""
         """The anchor of the line being phrased: said in front of its question unless
         the model's reply refers to the answer itself."""
@@ -481,6 +483,7 @@ class InterviewEngine:
         twin.found = set(self.found)
         twin.asked = list(self.asked)
         twin._pressed = set(self._pressed)
+        twin._mentions = ("", {})  # its own: the twin hears other words
         twin.chat = recorder
         twin.on_sentence = None
         twin.on_answer_recorded = None  # a predicted answer is never saved
@@ -575,10 +578,18 @@ class InterviewEngine:
 
     def _given(self, keys: Iterable[ItemKey]) -> set[ItemKey]:
         """Which of ``keys`` the candidate has given this round: credited by the
-        detector, or named in their words (``mentioned_items``)."""
+        detector, or named in their words (``mentioned_items``). Each item is looked
+        up once per turn: the planner asks for every probe it weighs."""
         keys = set(keys)
-        credited = keys & self.found
-        return credited | mentioned_items(self.rubric, self._heard(), keys - credited)
+        heard = self._heard()
+        if self._mentions[0] != heard:
+            self._mentions = (heard, {})
+        known = self._mentions[1]
+        unknown = keys - self.found - known.keys()
+        if unknown:
+            named = mentioned_items(self.rubric, heard, unknown)
+            known.update({key: key in named for key in unknown})
+        return {key for key in keys if key in self.found or known.get(key, False)}
 
     def _asks_for_given(self) -> Callable[[str], bool]:
         """The guard's check that a reply's question does not ask for what the candidate
