@@ -644,9 +644,10 @@ class InterviewEngine:
             line = press_line(self.persona.tone, span, current.probe.text)
         if lead:
             line = f"{lead} {line}"
+        # "scripted" like every line the model did not phrase (benchmarks count them).
         note = (
             f"follow-through on {current.probe.id}: the answer evidenced nothing of "
-            f"{current.criterion.id}, pressed once"
+            f"{current.criterion.id}, pressed once; scripted"
         )
         return [
             self._say(

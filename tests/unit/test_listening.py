@@ -206,7 +206,7 @@ def test_a_dodged_probe_is_pressed_once_on_the_same_point(rubric: Rubric) -> Non
     assert "not what I asked" in pressed.text
     planned = next(p for p in rubric.probes_for("job-queue") if p.id == "numbers-please")
     assert pressed.text.endswith(planned.text)
-    assert "follow-through" in (pressed.note or "")
+    assert "follow-through" in (pressed.note or "") and "scripted" in (pressed.note or "")
     # Dodged again: pressed once only, then the interviewer moves on.
     after = line(engine.on_candidate_turn(dodge, duration=20))
     assert after.probe_id != "numbers-please" and "told me" not in after.text
