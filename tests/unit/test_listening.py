@@ -271,3 +271,23 @@ def test_a_heading_is_not_quoted() -> None:
     assert span is None or span.text != "Deciding requirement"
     span = choose_span(answer, focus="How fast must the first token arrive?")
     assert span is not None and span.text in answer and "first token" in span.text
+
+
+def test_only_a_reaction_that_quotes_the_answer_is_said_early(rubric: Rubric) -> None:
+    """Said early, a bare "Fair enough." would come before the anchor: one sentence too
+    many. It waits; the anchor takes its place."""
+    for reply, early_expected in (
+        ("Fair enough, noted. What happens when a worker dies mid-job?", []),
+        (
+            "Okay, a pool of workers. What happens when a worker dies mid-job?",
+            ["Okay, a pool of workers."],
+        ),
+    ):
+        early: list[str] = []
+        engine = make_engine(rubric, ScriptedChat([reply]))
+        engine.on_sentence = early.append
+        probe = line(engine.on_candidate_turn(MID, duration=20))
+        assert early == early_expected
+        assert probe.text.endswith("What happens when a worker dies mid-job?")
+        assert quoted(probe.text) in MID or probe.text.startswith("Okay, a pool of workers.")
+        assert "Fair enough" not in probe.text
