@@ -12,8 +12,9 @@ from interviewer import catalog
 from interviewer.core.anchoring import ANCHOR_MAX_WORDS, choose_span, is_anchored
 from interviewer.core.content import Level, Rubric
 from interviewer.core.engine import EngineConfig, InterviewEngine, InterviewerEvent, Say
-from interviewer.core.evidence import ScoredText, find_evidence
-from interviewer.core.planning import probe_targets
+from interviewer.core.evidence import ScoredText, detect_items, find_evidence
+from interviewer.core.guards import FLATTERY, ROLE_CONFUSION
+from interviewer.core.planning import mentioned_items, probe_targets
 from interviewer.core.ports import ChatMessage
 from interviewer.core.session import Speaker, TurnKind
 from interviewer.errors import ReplyTooSlow
@@ -291,3 +292,55 @@ def test_only_a_reaction_that_quotes_the_answer_is_said_early(rubric: Rubric) ->
         assert probe.text.endswith("What happens when a worker dies mid-job?")
         assert quoted(probe.text) in MID or probe.text.startswith("Okay, a pool of workers.")
         assert "Fair enough" not in probe.text
+
+
+# --------------------------------------------------------------------------- self-test
+
+CANDIDATES = {
+    "dodger": [MID, RETRIES, "We retry with backoff and cap the retries.", RETRIES],
+    "repeater": [MID, MID, MID, MID],
+    "numbers unasked": [f"{MID} {NUMBERS}", f"{FAILURE} {NUMBERS}", NUMBERS, NUMBERS],
+    "clarifier": ["What is the peak load?", "Do jobs need to run in order?", MID, FAILURE],
+}
+
+
+@pytest.mark.parametrize("persona_id", ["staff-infra", "friendly-backend"])
+@pytest.mark.parametrize("candidate", sorted(CANDIDATES))
+def test_simulated_candidates_get_an_interviewer_that_listens(
+    rubric: Rubric, persona_id: str, candidate: str
+) -> None:
+    """Issue 19's properties on rounds with no LLM: every probe quotes the answer before
+    it, none asks only for what was given, every dodged probe is pressed once, and no
+    line flatters or speaks as the candidate."""
+    engine = make_engine(rubric, None, persona_id)
+    said: list[str] = []
+    for answer in CANDIDATES[candidate]:
+        if engine.finished:
+            break
+        before = set(engine.found)
+        heard = " ".join([*said, answer])
+        said.append(answer)
+        current = engine.current
+        events = engine.on_candidate_turn(answer, duration=20)
+        reply = line(events)
+        assert not FLATTERY.search(reply.text) and not ROLE_CONFUSION.search(reply.text)
+        if reply.kind is not TurnKind.PROBE:
+            continue
+        pressed = "follow-through" in (reply.note or "")
+        span = quoted(reply.text)
+        assert span and span in answer, reply.text
+        if pressed:
+            assert current is not None and reply.probe_id == current.probe.id
+            continue
+        planned = next(p for p in rubric.probes_for("job-queue") if p.id == reply.probe_id)
+        targets = probe_targets(rubric, planned)
+        given = (before | engine.found) | mentioned_items(rubric, heard, targets)
+        if planned.kind.value != "constraint_change":
+            assert not targets <= given, f"{planned.id} asks for what was given"
+        if current is not None and current.probe.id != reply.probe_id:
+            probed = {(current.criterion.id, i.id) for i in current.criterion.checklist}
+            dodged = not detect_items(rubric, answer) & probed and not mentioned_items(
+                rubric, answer, probed
+            )
+            pressed_before = sum(t.probe_id == current.probe.id for t in engine.session.turns[:-1])
+            assert not dodged or pressed_before >= 2, f"{current.probe.id} not followed through"
