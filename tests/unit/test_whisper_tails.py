@@ -149,3 +149,22 @@ def test_whole_files_search_five_beams_and_streaming_stays_greedy(
     transcriber.recognize(AUDIO)
     transcriber.recognize(AUDIO, fallback=False)
     assert beams == [5, 1]
+
+
+def test_live_beams_come_from_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from interviewer.settings import STTSettings
+
+    beams: list[int] = []
+    model = EarlyStopModel(head=f"{HEAD} {TAIL} and more words here to the end")
+    original = model.transcribe
+
+    def recording(audio: Any, **options: Any) -> tuple[list[Any], Any]:
+        beams.append(options["beam_size"])
+        return original(audio, **options)
+
+    monkeypatch.setattr(model, "transcribe", recording)
+    _transcriber(tmp_path, monkeypatch, model)
+    monkeypatch.setattr(whisper.model_assets, "whisper_model_dir", lambda model: tmp_path)
+    transcriber = whisper.WhisperTranscriber.from_settings(STTSettings(live_beam_size=5))
+    transcriber.recognize(AUDIO, fallback=False)
+    assert beams == [5]

@@ -124,7 +124,10 @@ class WhisperTranscriber:
         threads: int = 2,
         prompt: str | None = None,
         hotwords: str | None = None,
+        live_beam_size: int = 1,
     ) -> None:
+        self.live_beam_size = live_beam_size
+        """Beams for streaming decodes (``stt.live_beam_size``); see ``LIVE_BEAM_FIGURES``."""
         self.model_dir = model_dir or model_assets.whisper_tiny_en_dir()
         if not (self.model_dir / "model.bin").is_file():
             raise ConfigError(
@@ -159,6 +162,7 @@ class WhisperTranscriber:
             compute_type=settings.compute_type,
             threads=settings.threads,
             prompt=prompt,
+            live_beam_size=settings.live_beam_size,
         )
 
     def transcribe(
@@ -309,7 +313,11 @@ class WhisperTranscriber:
             initial_prompt=prompt if prompt is not None else self.default_prompt,
             hotwords=hotwords if hotwords is not None else self.default_hotwords,
             condition_on_previous_text=False,
-            **(_BATCH_OPTIONS if fallback else _streaming_options(audio.size / SAMPLE_RATE)),
+            **(
+                _BATCH_OPTIONS
+                if fallback
+                else _streaming_options(audio.size / SAMPLE_RATE, self.live_beam_size)
+            ),
         )
         kept: list[RecognizedSegment] = []
         # The generator is lazy: the decoding happens here, in the caller's thread.
@@ -352,9 +360,16 @@ streaming decodes are greedy. See ``WhisperTranscriber.recognize`` for the figur
 _BATCH_OPTIONS: dict[str, Any] = {"temperature": TEMPERATURES, "beam_size": BATCH_BEAM_SIZE}
 
 
-def _streaming_options(seconds: float) -> dict[str, Any]:
+LIVE_BEAM_FIGURES = """Streaming with 5 beams instead of greedy, 12 espeak-ng clips (3 voices,
+clean and pink 10 dB) fed in 100 ms blocks on 2 shared cores: live WER 0.437 -> 0.331,
+mean decode per partial 0.463 -> 0.565 s (p95 1.02 -> 1.00 s), ``finish`` 0.105 ->
+0.189 s. Greedy stays the default (the reply waits on ``finish``); the final pass per
+answer searches 5 beams anyway."""
+
+
+def _streaming_options(seconds: float, beam_size: int = 1) -> dict[str, Any]:
     return {
-        "beam_size": 1,
+        "beam_size": beam_size,
         "temperature": STREAMING_TEMPERATURES,
         # Re-decode only for a repetition loop, not for low confidence: noisy speech is
         # often unsure, and a second decode per update would double streaming's cost.
