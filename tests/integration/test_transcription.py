@@ -101,7 +101,10 @@ def test_streaming_gives_partials_then_a_final_like_batch(speak: Any, transcribe
     batch_edits, _ = word_error_rate(LONG_ANSWER, batch.text)
     # Words are committed only when two decodes agree, so a garbled decode cannot drop
     # words at a commit boundary (before that rule: 13 edits in 44 words vs 8 for batch).
-    assert stream_edits / words <= batch_edits / words + 0.12, (
+    # Batch now searches 5 beams while streaming stays greedy (stt.live_beam_size = 1,
+    # for speed), so batch got better (2 edits where it had 8) and the allowance grew
+    # with it: 13 edits would still fail here, and the absolute bound below.
+    assert stream_edits / words <= batch_edits / words + 0.18, (
         f"stream {final.text!r} vs batch {batch.text!r}"
     )
     assert stream_edits / words <= 0.25, final.text
