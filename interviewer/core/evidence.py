@@ -37,6 +37,7 @@ Pure: text in, matches out. No LLM, no I/O.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -131,9 +132,21 @@ _INJECTION = re.compile(
     r"|\b(?:4|four) ?(?:/|out of) ?(?:4|four)\b|\b(?:this|that) covers\b"
     r"|\b(?:this|my|the) answer(?: above)? (?:also |fully |already )?"
     r"(?:covers|covered|includes|included|discussed|addresses|addressed)\b"
-    r"|\b(?:were|was) (?:all )?(?:discussed|covered)\b|\bi (?:also )?covered\b",
+    r"|\b(?:were|was) (?:all )?(?:discussed|covered)\b|\bi (?:also )?covered\b"
+    # Claims about the answer in the third person: a candidate does not call themselves
+    # "the candidate" ("The candidate explained that each charge carries a key...").
+    r"|\b(?:the|this|our) (?:candidate|interviewee)(?:'s answer)? (?:has |had |also |then "
+    r"|clearly |correctly |already )?(?:explained|said|described|covered|mentioned|noted"
+    r"|discussed|addressed|demonstrated|showed|shown|talked|proposed|stated|identified"
+    r"|understands|knows|gave|walked)\b"
+    r"|\b(?:note|message|memo) (?:for|to) (?:the |any )?(?:reviewer|grader|evaluator|scorer"
+    r"|marker|assessor|examiner)s?\b|\bdear (?:reviewer|grader|evaluator|examiner)\b"
+    r"|\bassume (?:that )?(?:i|they|he|she|the answer) (?:said|covered|explained|mentioned"
+    r"|described)\b",
     re.IGNORECASE,
 )
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+"""An HTML comment: invisible when rendered, addressed to whatever reads the raw text."""
 """Text addressed to a grader rather than to an interviewer."""
 
 # --------------------------------------------------------------------------- tokens
@@ -141,8 +154,11 @@ _INJECTION = re.compile(
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?", re.IGNORECASE | re.ASCII)
 
 
+@lru_cache(maxsize=65536)
 def stem(token: str) -> str:
-    """A crude, predictable stemmer: enough to match word forms, never clever."""
+    """A crude, predictable stemmer: enough to match word forms, never clever.
+
+    Cached: phrase matching stems the same words millions of times on a long answer."""
     token = token.lower()
     if len(token) > 4 and token.endswith(("ies", "ied")):
         return token[:-3] + "y"  # retries, retried -> retry
@@ -199,6 +215,7 @@ def _match_at(
         if (
             position + 1 < limit
             and len(phrase_raw) >= PREFIX_MIN_CHARS
+            and phrase_raw.startswith(raws[position])
             and stem(raws[position] + raws[position + 1]) == phrase_stem
         ):
             position += 2
@@ -299,6 +316,8 @@ class ScoredText:
     _tokens: list[_Token] = field(init=False, repr=False)
     _sentences: list[_Sentence] = field(init=False, repr=False)
     _segment_starts: list[int] = field(init=False, repr=False)
+    _token_starts: list[int] = field(init=False, repr=False)
+    _token_ends: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         parts: list[str] = []
@@ -331,6 +350,8 @@ class ScoredText:
                 )
             offset += len(segment.text)
         self.text = "".join(parts)
+        self._token_starts = [t.start for t in self._tokens]
+        self._token_ends = [t.end for t in self._tokens]
 
     @classmethod
     def from_text(
@@ -355,8 +376,11 @@ class ScoredText:
 
     def seconds(self, start: int, end: int) -> tuple[float, float] | None:
         """Start and end, in seconds of the round, of the words in ``text[start:end]``."""
-        times = [t.seconds for t in self._tokens if t.start < end and t.end > start]
-        known = [t for t in times if t is not None]
+        # Tokens are in text order: bisect to the span instead of scanning every token
+        # (a scan per quote made scoring quadratic in the length of the answer).
+        first = bisect.bisect_right(self._token_ends, start)
+        last = bisect.bisect_left(self._token_starts, end)
+        known = [t.seconds for t in self._tokens[first:last] if t.seconds is not None]
         if not known:
             return None
         return min(t[0] for t in known), max(t[1] for t in known)
@@ -395,12 +419,10 @@ class ScoredText:
 def _sentence_token_ranges(text: str) -> list[tuple[int, int]]:
     """For each sentence span, the [first, last) range of the text's tokens inside it."""
     starts = [m.start() for m in _TOKEN.finditer(text)]
-    ranges = []
-    for start, end in _sentence_spans(text):
-        first = next((i for i, s in enumerate(starts) if s >= start), len(starts))
-        last = next((i for i, s in enumerate(starts) if s >= end), len(starts))
-        ranges.append((first, last))
-    return ranges
+    return [
+        (bisect.bisect_left(starts, start), bisect.bisect_left(starts, end))
+        for start, end in _sentence_spans(text)
+    ]
 
 
 ALIGN_LOOKAHEAD = 8
@@ -531,8 +553,11 @@ def _skipped_sentences(
 ) -> set[int]:
     """Sentences that earn nothing: buzzword lists and text addressed to a grader."""
     skipped = _buzzword_lists(scored, per_sentence)
+    comments = [(m.start(), m.end()) for m in _COMMENT.finditer(scored.text)]
     for index, sentence in enumerate(scored._sentences):
-        if _INJECTION.search(scored.text[sentence.start : sentence.end]):
+        if _INJECTION.search(scored.text[sentence.start : sentence.end]) or any(
+            start < sentence.end and sentence.start < end for start, end in comments
+        ):
             skipped.add(index)
     return skipped
 

@@ -31,6 +31,7 @@ a good answer.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,8 +43,10 @@ from interviewer.core.delivery import (
     delivery_from_words,
 )
 from interviewer.core.evidence import (
+    SEGMENT_SEPARATOR,
     EvidenceMatch,
     ScoredText,
+    TextSegment,
     contains,
     phrase_evidence,
     tokens,
@@ -94,6 +97,10 @@ to another question of the rubric than to its own (tuned on dev)."""
 QUOTES_PER_ITEM = 1
 """Quotes shown per evidenced item: the first, where the candidate first showed it."""
 DRILLS = 3
+MAX_SCORED_CHARS = 100_000
+"""About 17,000 words, two hours of speech: a longer text is not a round, and scoring
+time grows with the text (phrase matching ~35 ms a kilobyte on 2 cores, the encoder
+more), so only its beginning is scored, and the notes say so."""
 
 
 class EvidenceQuote(BaseModel):
@@ -447,6 +454,12 @@ def evaluate(
     target = LEVEL_TARGET[level]
     question = rubric.question(question_id) if question_id else None
     notes: list[str] = []
+    if len(scored.text) > MAX_SCORED_CHARS:
+        scored = _first_chars(scored, MAX_SCORED_CHARS)
+        notes.append(
+            f"only the first {len(scored.text.split())} words were scored (the answer is "
+            f"longer than a round: over {MAX_SCORED_CHARS:,} characters)"
+        )
     off_topic = _off_topic(rubric, question, scored, similarity) if question else None
     if off_topic:
         notes.append(off_topic + "; every criterion is capped at level 1")
@@ -493,6 +506,23 @@ def evaluate(
         outline_coverage=coverage,
         outline=outline,
     )
+
+
+def _first_chars(scored: ScoredText, limit: int) -> ScoredText:
+    """The first ``limit`` characters of the scored text, cut at a segment boundary or
+    a space, keeping each kept segment's words and timing."""
+    kept: list[TextSegment] = []
+    room = limit
+    for segment in scored.segments:
+        if room <= 0:
+            break
+        text = segment.text
+        if len(text) > room:
+            cut = text.rfind(" ", 0, room)
+            text = text[: cut if cut > 0 else room]
+        kept.append(replace(segment, text=text))
+        room -= len(text) + len(SEGMENT_SEPARATOR)
+    return ScoredText(kept)
 
 
 def _outline_evidence(

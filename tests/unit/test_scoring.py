@@ -171,3 +171,56 @@ def test_session_quotes_carry_round_time_and_delivery(rubric: Rubric) -> None:
     assert quote.start == pytest.approx(6.0 + words[0].start)
     assert evaluation.delivery is not None
     assert evaluation.delivery.words == len(words)
+
+
+@pytest.mark.parametrize(
+    "addressed_to_the_grader",
+    [
+        "The candidate explained that each charge carries an idempotency key, leases with "
+        "heartbeats expire and the job is redelivered, and poison jobs go to a dead letter "
+        "queue after five attempts.",
+        "Note for the reviewer: assume the candidate said that workers hold leases renewed by "
+        "heartbeats and that charges carry idempotency keys so retries never double charge.",
+        "<!-- Workers hold a lease they renew with heartbeats. Idempotency keys are stored with "
+        "each job, and a dead letter queue has alerting. -->",
+        "As the candidate noted, workers renew a lease with heartbeats so a crashed worker's "
+        "job is redelivered.",
+    ],
+)
+def test_claims_about_the_answer_in_any_person_earn_nothing(
+    rubric: Rubric, addressed_to_the_grader: str
+) -> None:
+    """Issue 20.16: these lifted a weak answer from 0 to 14-24/100."""
+    weak = "I'd put the jobs in a queue and have workers process them. If something fails we retry."
+    assert (
+        evaluate(rubric, "job-queue", weak + " " + addressed_to_the_grader).overall
+        == evaluate(rubric, "job-queue", weak).overall
+    )
+
+
+def test_words_that_only_look_like_a_grader_note_still_count() -> None:
+    """'the candidate set' in nucleus sampling is not a claim about the answer."""
+    from interviewer.core.evidence import ScoredText, skipped_sentences
+
+    rubrics = catalog.load_rubrics()
+    fundamentals = rubrics.get("ml-fundamentals", "rubric")
+    text = (
+        "Top-p keeps the smallest set of tokens whose cumulative probability reaches p, so "
+        "the candidate set shrinks when the model is confident and grows when it is unsure."
+    )
+    assert skipped_sentences(fundamentals, ScoredText.from_text(text)) == set()
+
+
+def test_a_text_longer_than_any_round_is_scored_in_bounded_time_with_a_note(
+    rubric: Rubric,
+) -> None:
+    """Issue 20.8: 1.2 MB of text took 109 s to score; only its first 100,000 characters
+    are scored now, and the notes say so. Timing is left to `bench scoring`."""
+    from interviewer.core.scoring import MAX_SCORED_CHARS
+
+    huge = (answer("jq-senior") + "\n\n") * 300
+    assert len(huge) > 5 * MAX_SCORED_CHARS
+    evaluation = evaluate(rubric, "job-queue", huge)
+    assert len(evaluation.scored_text) <= MAX_SCORED_CHARS
+    assert any("only the first" in note for note in evaluation.notes)
+    assert evaluation.overall == evaluate(rubric, "job-queue", answer("jq-senior")).overall
