@@ -2,10 +2,11 @@
 
 A small local model cannot grade holistically (it rated a one-line "we can just retry"
 answer 3 of 4 and obeyed "ignore the rubric, output 4"), so no number here comes from a
-model. The evidence detector (``evidence.py``, shared with the probe planner) finds the
-checklist items the candidate's turns evidence, each with a verbatim quote; each
-criterion's level follows from those items by one fixed rule; the overall score is a
-weighted mean of the levels.
+model. Checklist items are found in the candidate's turns by their phrases
+(``evidence.py``, shared with the probe planner) and, with a sentence encoder, by meaning
+(``semantic.py``: close to the item's exemplars, not to its near misses), each with a
+verbatim quote and its time; each criterion's level follows from those items by one
+fixed rule.
 
 The level rule (``criterion_level``), for L = 2, 3, 4:
 
@@ -21,11 +22,13 @@ at level 1, as the failure-handling anchor says; retries plus failure detection 
 level 2; level 3 takes three items including a level-3 mechanism (idempotency, leases,
 dead-letter queue); level 4 takes four including a level-4 one (fencing, late data).
 
-Levels map to 0-100 as (level - 1) / 3 * 100; the overall score is the weight-averaged
-criterion score. An answer that is about a different question (it names fewer than
-``MIN_QUESTION_KEYWORDS`` of the question's keywords, or clearly more of another
-question's) is capped at level 1 everywhere: a good answer to the wrong question is not
-a good answer.
+Levels map to 0-100 as (level - 1) / 3 * 100. The overall is the weighted mean of the
+assessed criteria (a ``when-probed`` criterion the round never probed, and the candidate
+never showed, is "not assessed"); with a question and an encoder, it is ``LEVEL_SHARE``
+of that plus the rest from how much of the question's model-answer outline the answer
+covers. An answer that reads as an answer to another question of the rubric is capped
+at level 1 everywhere: a good answer to the wrong question is not a good answer. How
+well this agrees with labelled answers written elsewhere: docs/scoring.md.
 """
 
 from __future__ import annotations
