@@ -1,4 +1,4 @@
-"""``interviewer``: entry point and dispatch. See DESIGN.md for the command contract."""
+"""``interviewer``: entry point and dispatch. The command contract: docs/cli-contract.md."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """``interviewer score PATH --rubric ID [--question ID] [--level L] [--json]``.
 
 PATH is a session dir (its ``session.json``), a transcript from ``interviewer transcribe
---json``, or a plain ``.txt`` answer. With ``--json`` stdout holds exactly the DESIGN.md
-object; otherwise a table with the evidence behind each level.
+--json``, or a plain ``.txt`` answer. With ``--json`` stdout holds exactly the object of
+docs/cli-contract.md; otherwise a table with the evidence behind each level.
 """
 
 from __future__ import annotations

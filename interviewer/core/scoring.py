@@ -191,7 +191,7 @@ class Evaluation(BaseModel):
     outline: list[OutlineEvidence] = Field(default_factory=list)
 
     def contract(self) -> dict[str, object]:
-        """Exactly the DESIGN.md ``score --json`` object."""
+        """Exactly the ``score --json`` object of docs/cli-contract.md."""
         return {
             "rubric": self.rubric,
             "question": self.question,

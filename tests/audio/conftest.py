@@ -1,4 +1,4 @@
-"""A private PulseAudio daemon with a virtual microphone, as DESIGN.md describes.
+"""A private PulseAudio daemon with a virtual microphone, as docs/cli-contract.md describes.
 
 PortAudio -> ALSA ("default"/"pulse", via libasound2-plugins) -> PulseAudio, whose
 default source is a ``module-pipe-source`` reading s16le 16 kHz mono from a FIFO. Bytes
