@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +15,13 @@ from interviewer.core.content import Persona
 from interviewer.core.ports import AudioSource, ChatMessage, ChatModel, Samples, Transcript
 from interviewer.errors import BackendUnavailable
 from interviewer.services import ClosableSpeaker, Recognizer, Services
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from interviewer.adapters.stt.final_pass import FinalPass
+    from interviewer.core.ports import Speaker
+    from interviewer.live import LiveRound
 
 
 class ScriptedChat:
@@ -84,4 +92,34 @@ def fake_services(
         open_microphone=microphone,
         load_vad=lambda: None,
         open_speaker=speaker or (lambda persona: SilentSpeaker()),
+    )
+
+
+def job_queue_round(
+    store_dir: Path,
+    chat: Any,
+    *,
+    speaker: Speaker | None = None,
+    final_pass: FinalPass | None = None,
+) -> LiveRound:
+    """A live round of the job-queue question at senior level with the staff-infra persona,
+    saved under ``store_dir``: the set-up most round tests share. ``chat`` is any object
+    with the ``ChatModel`` methods (fakes, some deliberately misbehaving)."""
+    from interviewer import catalog
+    from interviewer.adapters.store.files import FileSessionStore
+    from interviewer.core.content import Level
+    from interviewer.live import LiveRound
+
+    rubric = catalog.load_rubrics().get("distributed-systems-design", "rubric")
+    return LiveRound(
+        store=FileSessionStore(store_dir),
+        persona=catalog.load_personas().get("staff-infra", "persona"),
+        rubric=rubric,
+        question=rubric.question("job-queue"),
+        level=Level.SENIOR,
+        chat=chat,
+        speaker=speaker,
+        round_minutes=25,
+        on_event=lambda event: None,
+        final_pass=final_pass,
     )

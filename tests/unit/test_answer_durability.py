@@ -11,8 +11,9 @@ from interviewer import catalog
 from interviewer.adapters.store.files import FileSessionStore
 from interviewer.core.content import Level
 from interviewer.core.ports import ChatMessage
-from interviewer.live import LiveRound, SpokenTurn
+from interviewer.live import SpokenTurn
 from interviewer.simulation import PreparedAnswer, simulate_round
+from tests.fakes import job_queue_round
 
 ANSWER = "I would keep the jobs in Postgres and let workers lease them with a timeout."
 
@@ -40,19 +41,8 @@ class DiskCheckingChat:
 
 
 def test_a_live_answer_is_saved_before_the_model_is_asked(tmp_path: Path) -> None:
-    rubric = catalog.load_rubrics().get("distributed-systems-design", "rubric")
     chat = DiskCheckingChat(tmp_path)
-    live = LiveRound(
-        store=FileSessionStore(tmp_path),
-        persona=catalog.load_personas().get("staff-infra", "persona"),
-        rubric=rubric,
-        question=rubric.question("job-queue"),
-        level=Level.SENIOR,
-        chat=chat,
-        speaker=None,
-        round_minutes=25,
-        on_event=lambda event: None,
-    )
+    live = job_queue_round(tmp_path, chat)
     live.start()
     live.answer(SpokenTurn(text=ANSWER, words=[], duration=6.0))
     assert chat.answers_on_disk and chat.answers_on_disk[-1] == [ANSWER]
@@ -76,19 +66,8 @@ def test_a_simulated_answer_is_saved_before_the_model_is_asked(tmp_path: Path) -
 
 def test_a_reply_prepared_ahead_saves_nothing(tmp_path: Path) -> None:
     """Predicting the next request runs a twin engine: its guessed answer is not saved."""
-    rubric = catalog.load_rubrics().get("distributed-systems-design", "rubric")
     saved: list[int] = []
-    live = LiveRound(
-        store=FileSessionStore(tmp_path),
-        persona=catalog.load_personas().get("staff-infra", "persona"),
-        rubric=rubric,
-        question=rubric.question("job-queue"),
-        level=Level.SENIOR,
-        chat=DiskCheckingChat(tmp_path),
-        speaker=None,
-        round_minutes=25,
-        on_event=lambda event: None,
-    )
+    live = job_queue_round(tmp_path, DiskCheckingChat(tmp_path))
     live.start()
     live.engine.on_answer_recorded = lambda session: saved.append(len(session.turns))
     assert live.engine.next_reply(ANSWER) is not None

@@ -15,18 +15,16 @@ import numpy as np
 import pytest
 import soundfile
 
-from interviewer import catalog
-from interviewer.adapters.store.files import FileSessionStore
 from interviewer.adapters.stt.final_pass import (
     FINAL_PASS_NICE,
     BudgetedTranscriber,
     FinalPass,
     ModelChoice,
 )
-from interviewer.core.content import Level
 from interviewer.core.ports import SAMPLE_RATE, ChatMessage, Samples, Transcript
 from interviewer.core.session import Word
 from interviewer.live import LiveRound, SpokenTurn
+from tests.fakes import job_queue_round
 
 LIVE = "workers hold a lease that they renew with heartbeats if the lease"
 FINAL = (
@@ -73,19 +71,7 @@ class RecordingChat:
 
 
 def _round(tmp_path: Path, final_pass: FinalPass, events: list[str]) -> LiveRound:
-    rubric = catalog.load_rubrics().get("distributed-systems-design", "rubric")
-    live = LiveRound(
-        store=FileSessionStore(tmp_path),
-        persona=catalog.load_personas().get("staff-infra", "persona"),
-        rubric=rubric,
-        question=rubric.question("job-queue"),
-        level=Level.SENIOR,
-        chat=RecordingChat(events),
-        speaker=None,
-        round_minutes=25,
-        on_event=lambda event: None,
-        final_pass=final_pass,
-    )
+    live = job_queue_round(tmp_path, RecordingChat(events), final_pass=final_pass)
     live.start()
     return live
 

@@ -15,7 +15,6 @@ import pytest
 
 from interviewer import catalog
 from interviewer.adapters.llm.prepared import PreparedChat
-from interviewer.adapters.store.files import FileSessionStore
 from interviewer.adapters.stt.whisper import RecognizedSegment
 from interviewer.core.content import Level, Rubric
 from interviewer.core.endpointing import EndpointConfig, TurnMode
@@ -31,7 +30,7 @@ from interviewer.live import (
     SpokenTurn,
 )
 from interviewer.voice import PREPARE_AFTER_PAUSE, VoiceTurn
-from tests.fakes import ScriptedChat
+from tests.fakes import ScriptedChat, job_queue_round
 
 ANSWER = (
     "I would put the jobs in a queue and have a pool of workers pull from it. The workers "
@@ -311,17 +310,8 @@ class RepliesOnlyChat(LocalChat):
 
 
 def make_round(rubric: Rubric, chat: object, tmp_path: Path) -> LiveRound:
-    return LiveRound(
-        store=FileSessionStore(tmp_path),
-        persona=catalog.load_personas().get("staff-infra", "persona"),
-        rubric=rubric,
-        question=rubric.question("job-queue"),
-        level=Level.SENIOR,
-        chat=chat,  # type: ignore[arg-type]
-        speaker=None,
-        round_minutes=25,
-        on_event=lambda event: None,
-    )
+    assert rubric.id == "distributed-systems-design"
+    return job_queue_round(tmp_path, chat)
 
 
 FILLER = " That is roughly how I would start on it."
@@ -810,16 +800,10 @@ def test_the_planned_line_is_synthesized_ahead_once_per_probe(
 ) -> None:
     """It should be ready to say at once when the model's reply is late."""
     speaker = PrefetchingSpeaker()
-    live = LiveRound(
-        store=FileSessionStore(tmp_path),
-        persona=catalog.load_personas().get("staff-infra", "persona"),
-        rubric=rubric,
-        question=rubric.question("job-queue"),
-        level=Level.SENIOR,
-        chat=LocalTooSlowChat(["What happens when a worker dies mid-job?"] * 5, slow=5),
+    live = job_queue_round(
+        tmp_path,
+        LocalTooSlowChat(["What happens when a worker dies mid-job?"] * 5, slow=5),
         speaker=speaker,
-        round_minutes=25,
-        on_event=lambda event: None,
     )
     live.start()
     planned = live.engine.next_reply(ANSWER)
