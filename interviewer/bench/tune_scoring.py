@@ -1,9 +1,10 @@
 """``interviewer bench scoring --tune``: choose the semantic matcher's thresholds on dev only.
 
 Encodes every dev answer once, then sweeps ``SemanticPolicy.threshold`` and ``margin``
-(and the off-topic margin) and prints, per setting, the dev figures the choice is made
-on: pairwise ranking, false-missing and false-credit rates, level MAE. Held-out answers
-are never loaded here, so no held-out figure can leak into a threshold.
+and prints, per setting, the dev figures the choice is made on: pairwise ranking (of the
+overall the app shows: levels blended with outline coverage), false-missing and
+false-credit rates, level MAE. Held-out answers are never loaded here, so no held-out
+figure can leak into a threshold.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from interviewer import catalog
 from interviewer.bench.scoring import Labelled, band_distance, pairwise
 from interviewer.cli.output import console
 from interviewer.core.content import Rubric
-from interviewer.core.evidence import EvidenceMatch, ScoredText, find_evidence, skipped_sentences
+from interviewer.core.evidence import EvidenceMatch, ScoredText, phrase_evidence
 from interviewer.core.ports import SentenceSimilarity
-from interviewer.core.scoring import score_matches
+from interviewer.core.scoring import blend_outline, closer_question, merge_evidence, score_matches
 from interviewer.core.semantic import (
     DEFAULT_POLICY,
     Closeness,
+    OutlinePoint,
     SemanticPolicy,
     closeness,
     matches_from,
+    outline_coverage,
     question_affinity,
 )
 
@@ -42,6 +45,7 @@ class _Prepared:
     phrases: list[EvidenceMatch]
     found: Closeness
     affinity: dict[str, float]
+    outline: list[OutlinePoint]
 
 
 def _prepare(answers: Sequence[Labelled], similarity: SentenceSimilarity) -> list[_Prepared]:
@@ -50,15 +54,16 @@ def _prepare(answers: Sequence[Labelled], similarity: SentenceSimilarity) -> lis
     for item in answers:
         rubric = rubrics.get(item.rubric, "rubric")
         scored = ScoredText.from_text(item.text)
-        skip = skipped_sentences(rubric, scored)
+        phrases, skip = phrase_evidence(rubric, scored)
         prepared.append(
             _Prepared(
                 item,
                 rubric,
                 scored,
-                find_evidence(rubric, scored),
+                phrases,
                 closeness(rubric, scored, similarity, skip=skip),
                 question_affinity(rubric.questions, scored, similarity),
+                outline_coverage(rubric.question(item.question), scored, similarity, skip=skip),
             )
         )
     return prepared
@@ -72,14 +77,12 @@ def _figures(
     missing: list[bool] = []
     credit: list[bool] = []
     for p in prepared:
-        found = {m.key for m in p.phrases}
-        matches = p.phrases + [
-            m for m in matches_from(p.scored, p.found, policy) if m.key not in found
-        ]
-        own = p.affinity[p.item.question]
-        others = [a for q, a in p.affinity.items() if q != p.item.question]
-        off_topic = bool(others) and max(others) - own >= off_topic_margin
+        matches = merge_evidence(p.phrases, matches_from(p.scored, p.found, policy))
+        off_topic = closer_question(p.affinity, p.item.question, off_topic_margin) is not None
         scores, overall = score_matches(p.rubric, matches, 3, off_topic=off_topic)
+        if p.outline:
+            credits = [round(point.credit(policy), 3) for point in p.outline]
+            overall = blend_outline(overall, credits, off_topic=off_topic)[1]
         ranked.append((p.item.question, p.item.tier, float(overall)))
         for criterion in scores:
             band = p.item.expected.get(criterion.id)

@@ -75,9 +75,12 @@ __all__ = [
     "Method",
     "OutlineEvidence",
     "Signal",
+    "blend_outline",
+    "closer_question",
     "criterion_level",
     "evaluate",
     "level_score",
+    "merge_evidence",
     "score_matches",
 ]
 
@@ -235,6 +238,36 @@ def _keyword_hits(question: Question, said: Sequence[str]) -> int:
     return sum(contains(said, tokens(k)) for k in question.keywords)
 
 
+def closer_question(
+    affinity: dict[str, float], question_id: str, margin: float = OFF_TOPIC_AFFINITY_MARGIN
+) -> str | None:
+    """The other question the answer is ``margin`` closer to in meaning than to its own
+    (``semantic.question_affinity``), if any."""
+    others = [(a, q) for q, a in affinity.items() if q != question_id]
+    if not others:
+        return None
+    closest, other_id = max(others, key=lambda pair: pair[0])
+    return other_id if closest - affinity[question_id] >= margin else None
+
+
+def blend_outline(
+    level_overall: int, credits: Sequence[float], *, off_topic: bool
+) -> tuple[int, int]:
+    """(outline coverage 0-100, overall): ``LEVEL_SHARE`` of the levels' mean, the rest
+    from how much of the model-answer outline was covered (nothing when off topic)."""
+    coverage = 0 if off_topic else round(100 * sum(credits) / len(credits))
+    return coverage, round(LEVEL_SHARE * level_overall + (1 - LEVEL_SHARE) * coverage)
+
+
+def merge_evidence(
+    phrases: Sequence[EvidenceMatch], meaning: Sequence[EvidenceMatch]
+) -> list[EvidenceMatch]:
+    """Phrase matches first for an item (their quote is the exact phrase's sentence); the
+    meaning-based matches add the items no listed phrase caught."""
+    found = {m.key for m in phrases}
+    return [*phrases, *(m for m in meaning if m.key not in found)]
+
+
 def _off_topic(
     rubric: Rubric,
     question: Question,
@@ -253,11 +286,8 @@ def _off_topic(
         return None  # too short to judge; a thin answer scores low on its own
     if similarity is not None:
         affinity = question_affinity(rubric.questions, scored, similarity)
-        own = affinity[question.id]
-        other_id, other = max(
-            ((q, a) for q, a in affinity.items() if q != question.id), key=lambda qa: qa[1]
-        )
-        if other - own >= OFF_TOPIC_AFFINITY_MARGIN:
+        other_id = closer_question(affinity, question.id)
+        if other_id is not None:
             return (
                 f"off topic: the answer reads as an answer to '{rubric.question(other_id).title}'"
             )
@@ -405,13 +435,10 @@ def find_items(
     phrases, skip = phrase_evidence(rubric, scored)
     if similarity is None or method == "phrases":
         return phrases, skip
-    if method == "semantic":
-        phrases = []
-    found = {m.key for m in phrases}
     meaning = matches_from(
         scored, closeness(rubric, scored, similarity, skip=skip, policy=policy), policy
     )
-    return phrases + [m for m in meaning if m.key not in found], skip
+    return merge_evidence([] if method == "semantic" else phrases, meaning), skip
 
 
 def evaluate(
@@ -479,10 +506,9 @@ def evaluate(
         points = outline_coverage(question, scored, similarity, skip=skip, policy=policy)
         outline = [_outline_evidence(scored, p, policy) for p in points]
         if outline:
-            coverage = (
-                0 if off_topic else round(100 * sum(o.credit for o in outline) / len(outline))
+            coverage, overall = blend_outline(
+                level_overall, [o.credit for o in outline], off_topic=bool(off_topic)
             )
-            overall = round(LEVEL_SHARE * level_overall + (1 - LEVEL_SHARE) * coverage)
     not_assessed = [c.title for c in scores if not c.assessed]
     if not_assessed:
         notes.append(
