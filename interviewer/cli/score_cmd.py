@@ -171,11 +171,12 @@ def run(args: argparse.Namespace) -> int:
         )
     console.print(table)
     if evaluation.outline_coverage is not None:
+        from interviewer.core.report import overall_explained
+
         covered = sum(o.credit >= 1 for o in evaluation.outline)
         console.print(
-            f"outline coverage {evaluation.outline_coverage}/100 ({covered} of "
-            f"{len(evaluation.outline)} points of a strong answer fully covered); criterion "
-            f"levels {evaluation.level_overall}/100; overall = 60% levels + 40% coverage",
+            f"{overall_explained(evaluation)} {covered} of {len(evaluation.outline)} outline "
+            "points fully covered.",
             soft_wrap=True,
         )
     delivery = evaluation.delivery

@@ -14,7 +14,7 @@ from html import escape
 
 from interviewer.core.content import Question, Rubric
 from interviewer.core.delivery import REFERENCE_RANGES, DeliveryMetrics
-from interviewer.core.scoring import Evaluation, EvidenceQuote
+from interviewer.core.scoring import LEVEL_SHARE, Evaluation, EvidenceQuote
 from interviewer.core.session import Session
 from interviewer.errors import NotFoundError
 
@@ -43,9 +43,9 @@ def overall_explained(evaluation: Evaluation) -> str:
     if evaluation.outline_coverage is None or evaluation.level_overall is None:
         return "The overall is the weighted mean of the assessed criterion levels."
     return (
-        f"The overall is 60% the criterion levels ({evaluation.level_overall}/100) and 40% how "
-        f"much of a strong answer's outline you covered, by meaning "
-        f"({evaluation.outline_coverage}/100)."
+        f"The overall is {LEVEL_SHARE:.0%} the criterion levels ({evaluation.level_overall}/100) "
+        f"and {1 - LEVEL_SHARE:.0%} how much of a strong answer's outline you covered, by "
+        f"meaning ({evaluation.outline_coverage}/100)."
     )
 
 
