@@ -13,27 +13,13 @@ import pytest
 
 from interviewer.adapters.stt import whisper
 from interviewer.core.ports import SAMPLE_RATE
+from tests.fakes import whisper_segment
 
 SAID = "We shard the keys and watch the latency of every shard."
 LOOPED = SAID + " And they can see of every shard. And they can see of every shard. And they"
 
 
-def _segment(text: str, start: float) -> Any:
-    words = [
-        SimpleNamespace(
-            word=" " + word, start=start + i * 0.3, end=start + i * 0.3 + 0.25, probability=0.9
-        )
-        for i, word in enumerate(text.split())
-    ]
-    return SimpleNamespace(
-        text=" " + text,
-        start=start,
-        end=words[-1].end,
-        words=words,
-        no_speech_prob=0.01,
-        avg_logprob=-0.2,
-        compression_ratio=1.4,
-    )
+_segment = whisper_segment
 
 
 @dataclass

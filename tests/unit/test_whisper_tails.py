@@ -18,28 +18,14 @@ import pytest
 
 from interviewer.adapters.stt import whisper
 from interviewer.core.ports import SAMPLE_RATE
+from tests.fakes import whisper_segment
 
 HEAD = "If the lease expires"
 TAIL = "the job is redelivered so delivery is at least once"
 SECONDS = 6.0
 
 
-def _segment(text: str, start: float, step: float = 0.3) -> Any:
-    words = [
-        SimpleNamespace(
-            word=" " + w, start=start + i * step, end=start + i * step + 0.25, probability=0.9
-        )
-        for i, w in enumerate(text.split())
-    ]
-    return SimpleNamespace(
-        text=" " + text,
-        start=start,
-        end=words[-1].end,
-        words=words,
-        no_speech_prob=0.01,
-        avg_logprob=-0.2,
-        compression_ratio=1.4,
-    )
+_segment = whisper_segment
 
 
 @dataclass
