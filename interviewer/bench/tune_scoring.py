@@ -18,9 +18,10 @@ from interviewer import catalog
 from interviewer.bench.scoring import Labelled, band_distance, pairwise
 from interviewer.cli.output import console
 from interviewer.core.content import Rubric
+from interviewer.core.discourse import act_evidence
 from interviewer.core.evidence import EvidenceMatch, ScoredText, phrase_evidence
 from interviewer.core.ports import SentenceSimilarity
-from interviewer.core.scoring import blend_outline, closer_question, merge_evidence, score_matches
+from interviewer.core.scoring import blend_overall, closer_question, merge_evidence, score_matches
 from interviewer.core.semantic import (
     DEFAULT_POLICY,
     Closeness,
@@ -31,6 +32,7 @@ from interviewer.core.semantic import (
     outline_coverage,
     question_affinity,
 )
+from interviewer.core.specificity import quantities
 
 THRESHOLDS = (0.40, 0.45, 0.50, 0.55, 0.60)
 MARGINS = (-1.0, 0.0, 0.03, 0.06)
@@ -43,6 +45,9 @@ class _Prepared:
     rubric: Rubric
     scored: ScoredText
     phrases: list[EvidenceMatch]
+    acts: list[EvidenceMatch]
+    """Every act-tagged item's first performing span (kept when nothing else found it)."""
+    quantity_count: int
     found: Closeness
     affinity: dict[str, float]
     outline: list[OutlinePoint]
@@ -61,6 +66,8 @@ def _prepare(answers: Sequence[Labelled], similarity: SentenceSimilarity) -> lis
                 rubric,
                 scored,
                 phrases,
+                act_evidence(rubric, scored, skip=skip),
+                len(quantities(scored, skip=skip)),
                 closeness(rubric, scored, similarity, skip=skip),
                 question_affinity(rubric.questions, scored, similarity),
                 outline_coverage(rubric.question(item.question), scored, similarity, skip=skip),
@@ -78,11 +85,12 @@ def _figures(
     credit: list[bool] = []
     for p in prepared:
         matches = merge_evidence(p.phrases, matches_from(p.scored, p.found, policy))
+        matches += [a for a in p.acts if a.key not in {m.key for m in matches}]
         off_topic = closer_question(p.affinity, p.item.question, off_topic_margin) is not None
         scores, overall = score_matches(p.rubric, matches, 3, off_topic=off_topic)
         if p.outline:
             credits = [round(point.credit(policy), 3) for point in p.outline]
-            overall = blend_outline(overall, credits, off_topic=off_topic)[1]
+            overall = blend_overall(overall, credits, p.quantity_count, off_topic=off_topic)[2]
         ranked.append((p.item.question, p.item.tier, float(overall)))
         for criterion in scores:
             band = p.item.expected.get(criterion.id)

@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         )
     console.print(table)
     if evaluation.outline_coverage is not None:
-        from interviewer.core.report import overall_explained
+        from interviewer.core.report import overall_explained, quantities_line
 
         covered = sum(o.credit >= 1 for o in evaluation.outline)
         console.print(
@@ -179,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
             "points fully covered.",
             soft_wrap=True,
         )
+        if numbers := quantities_line(evaluation):
+            console.print(numbers, soft_wrap=True, markup=False)
     delivery = evaluation.delivery
     if delivery is not None:
         console.print(

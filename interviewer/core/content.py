@@ -158,6 +158,10 @@ class Signal(StrEnum):
     COMMUNICATION = "communication"
 
 
+DiscourseAct = Literal["alternative", "choice", "flip", "deciding", "scale", "assumption"]
+"""Ways of reasoning that read the same in every domain (``core/discourse.py``)."""
+
+
 class ChecklistItem(Strict):
     """One observable thing a strong answer does, and the words that evidence it."""
 
@@ -186,6 +190,12 @@ class ChecklistItem(Strict):
         description="Sentences that touch the item's topic without doing it (a name-drop, a "
         "vague promise): a candidate sentence closer to these than to the exemplars earns "
         "nothing.",
+    )
+    act: DiscourseAct | None = Field(
+        default=None,
+        description="For an item that is a way of reasoning rather than a topic (alternative, "
+        "choice, flip, deciding, scale, assumption): also credit a span that performs that act "
+        "in any domain's words, e.g. 'I'd take A because B' for a choice.",
     )
 
 

@@ -14,11 +14,18 @@ from html import escape
 
 from interviewer.core.content import Question, Rubric
 from interviewer.core.delivery import REFERENCE_RANGES, DeliveryMetrics
-from interviewer.core.scoring import LEVEL_SHARE, Evaluation, EvidenceQuote
+from interviewer.core.scoring import (
+    LEVEL_SHARE,
+    OUTLINE_SHARE,
+    SPECIFICITY_SHARE,
+    Evaluation,
+    EvidenceQuote,
+)
 from interviewer.core.session import Session
+from interviewer.core.specificity import FULL_AT
 from interviewer.errors import NotFoundError
 
-__all__ = ["clock", "overall_explained", "render_html", "render_markdown"]
+__all__ = ["clock", "overall_explained", "quantities_line", "render_html", "render_markdown"]
 
 
 def clock(seconds: float | None) -> str:
@@ -40,13 +47,29 @@ def _question(evaluation: Evaluation, rubric: Rubric | None) -> Question | None:
 
 def overall_explained(evaluation: Evaluation) -> str:
     """One sentence saying where the overall comes from."""
-    if evaluation.outline_coverage is None or evaluation.level_overall is None:
+    if (
+        evaluation.outline_coverage is None
+        or evaluation.level_overall is None
+        or evaluation.specificity is None
+    ):
         return "The overall is the weighted mean of the assessed criterion levels."
     return (
-        f"The overall is {LEVEL_SHARE:.0%} the criterion levels ({evaluation.level_overall}/100) "
-        f"and {1 - LEVEL_SHARE:.0%} how much of a strong answer's outline you covered, by "
-        f"meaning ({evaluation.outline_coverage}/100)."
+        f"The overall is {LEVEL_SHARE:.0%} the criterion levels ({evaluation.level_overall}/100), "
+        f"{OUTLINE_SHARE:.0%} how much of a strong answer's outline you covered, by meaning "
+        f"({evaluation.outline_coverage}/100), and {SPECIFICITY_SHARE:.0%} how specific you "
+        f"were: {len(evaluation.quantities)} distinct concrete numbers, {FULL_AT} for full "
+        f"marks ({evaluation.specificity}/100)."
     )
+
+
+def quantities_line(evaluation: Evaluation, limit: int = 12) -> str:
+    """The concrete numbers the candidate stated, for the feedback ("" when none)."""
+    said = [q.quote for q in evaluation.quantities]
+    if not said:
+        return ""
+    shown = ", ".join(f"“{q}”" for q in said[:limit])
+    more = f" and {len(said) - limit} more" if len(said) > limit else ""
+    return f"Numbers you committed to: {shown}{more}."
 
 
 def _level_text(level: int, assessed: bool) -> str:
@@ -108,6 +131,8 @@ def render_markdown(
         + overall_explained(evaluation)
     )
     lines.append("")
+    if numbers := quantities_line(evaluation):
+        lines += [numbers, ""]
     for note in evaluation.notes:
         lines += [f"> **Note:** {note}", ""]
     lines += ["| criterion | level | score |", "|---|---|---|"]
@@ -234,6 +259,8 @@ def render_html(
         f"the quoted words; nothing is a model's opinion. "
         f"{escape(overall_explained(evaluation))}</p>",
     ]
+    if numbers := quantities_line(evaluation):
+        body.append(f"<p>{escape(numbers)}</p>")
     body += [f'<p class="note">{escape(note)}</p>' for note in evaluation.notes]
     body.append(_chart(evaluation))
     for c in evaluation.criteria:

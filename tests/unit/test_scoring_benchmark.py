@@ -1,10 +1,11 @@
 """The labelled scoring set and what ``interviewer bench scoring`` measures on it.
 
 The figures come from ``interviewer.bench.scoring.evaluate_set``, the code behind the
-benchmark. The held-out floors below are regression guards set a little under what the
-shipped scorer measured when it was chosen (held-out pairwise 0.856, terms baseline 0.719):
-they are not the product's target (0.95), which the closing notes and README report
-against honestly.
+benchmark. The held-out set is ``fresh/`` (tests/data/scoring-eval/README.md says why the
+older set is all dev now). The held-out floors below are regression guards set a little
+under what the shipped scorer measured when it was chosen (fresh held-out pairwise 0.911,
+terms baseline 0.807, words 0.859): they are not the product's target (0.95), which the
+closing notes and docs/scoring.md report against honestly.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from interviewer.bench.scoring import (
 )
 from interviewer.core.ports import SentenceSimilarity
 
-HELDOUT_PAIRWISE_FLOOR = 0.82
+HELDOUT_PAIRWISE_FLOOR = 0.88
 TERMS_MARGIN = 0.08
 
 
@@ -32,11 +33,15 @@ def test_the_eval_set_is_big_varied_and_split_before_tuning() -> None:
     assert len({a.rubric for a in answers}) >= 4
     styles = Counter(a.style for a in answers)
     assert {"terse-expert", "rambling", "asr-errors", "british", "spoken-fillers"} <= set(styles)
+    heldout = [a for a in answers if a.split == "heldout"]
+    dev = [a for a in answers if a.split == "dev"]
+    assert len(heldout) >= 60 and len({a.question for a in heldout}) >= 8
+    # Held out by question, not only by answer: nothing tuned on dev saw these questions.
+    assert not {a.question for a in heldout} & {a.question for a in dev}
+    assert {a.style for a in heldout} - {a.style for a in dev}, "styles dev never had"
     for question in {a.question for a in answers}:
         mine = [a for a in answers if a.question == question]
-        for split in ("dev", "heldout"):
-            tiers = {a.tier for a in mine if a.split == split}
-            assert tiers == {1, 2, 3, 4}, (question, split)
+        assert {a.tier for a in mine} == {1, 2, 3, 4}, question
         assert all(a.items is not None for a in mine)
 
 
@@ -54,6 +59,12 @@ def test_phrase_scoring_gives_buzzwords_and_injections_nothing() -> None:
 def heldout_figures(similarity: SentenceSimilarity) -> dict[str, object]:
     answers = [a for a in load_labelled(EVAL_DIR) if a.split == "heldout"]
     return evaluate_set(answers, similarity=similarity, methods=("phrases", "hybrid"))
+
+
+@pytest.fixture(scope="module")
+def dev_figures(similarity: SentenceSimilarity) -> dict[str, object]:
+    answers = [a for a in load_labelled(EVAL_DIR) if a.split == "dev"]
+    return evaluate_set(answers, similarity=similarity, methods=("hybrid",), injections=False)
 
 
 @pytest.mark.models
@@ -83,11 +94,12 @@ def test_held_out_injections_never_raise_a_score(heldout_figures: dict[str, obje
 
 @pytest.mark.models
 def test_off_topic_means_another_question_and_nothing_else(
-    heldout_figures: dict[str, object],
+    heldout_figures: dict[str, object], dev_figures: dict[str, object]
 ) -> None:
     """Every answer written to another question is flagged; none written to this one is
     (the 'other-scenario' answers assume a different concrete service on purpose)."""
-    answers = {a.name: a for a in load_labelled(EVAL_DIR) if a.split == "heldout"}
-    flagged = set(heldout_figures["methods"]["hybrid"]["heldout"]["off_topic_flagged"])  # type: ignore[index]
-    off_topic = {name for name, a in answers.items() if a.kind == "off-topic"}
-    assert flagged == off_topic
+    for split, figures in (("dev", dev_figures), ("heldout", heldout_figures)):
+        answers = {a.name: a for a in load_labelled(EVAL_DIR) if a.split == split}
+        flagged = set(figures["methods"]["hybrid"][split]["off_topic_flagged"])  # type: ignore[index]
+        off_topic = {name for name, a in answers.items() if a.kind == "off-topic"}
+        assert flagged == off_topic, split

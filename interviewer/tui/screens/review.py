@@ -56,7 +56,13 @@ from interviewer.core.progress import (
     sort_rows,
     trends,
 )
-from interviewer.core.report import clock, overall_explained, render_html, render_markdown
+from interviewer.core.report import (
+    clock,
+    overall_explained,
+    quantities_line,
+    render_html,
+    render_markdown,
+)
 from interviewer.core.scoring import Evaluation, EvidenceQuote
 from interviewer.core.session import Session, Speaker, Turn
 from interviewer.errors import InterviewerError
@@ -678,6 +684,8 @@ class SessionDetailScreen(Screen[None]):
         self._section("drills", "Three drills for next time", drills)
         if evaluation.outline:
             outline = Text(overall_explained(evaluation) + "\n", style="dim")
+            if numbers := quantities_line(evaluation):
+                outline.append(numbers + "\n", style="dim")
             for point in evaluation.outline:
                 mark = "✔" if point.credit >= 1 else ("◐" if point.credit > 0 else "✘")
                 outline.append(f"{mark} {point.point}\n")
