@@ -13,7 +13,7 @@ from rich.table import Table
 
 from interviewer import catalog, locations
 from interviewer.catalog import Loaded
-from interviewer.cli.output import console, err_console, print_json, warn_overrides
+from interviewer.cli.output import console, err_console, id_table, print_json, warn_overrides
 from interviewer.core.content import Persona, Rubric
 from interviewer.errors import InterviewerError
 
@@ -68,7 +68,7 @@ def _personas_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json([p.model_dump(mode="json") for p in loaded.items.values()])
         return 0
-    table = Table("id", "name", "title", "tone", "patience", "follow-ups", "focus")
+    table = id_table(list(loaded.items), "name", "title", "tone", "patience", "follow-ups", "focus")
     for persona in loaded.items.values():
         table.add_row(
             persona.id,
@@ -141,13 +141,20 @@ def _rubrics_list(args: argparse.Namespace) -> int:
             ]
         )
         return 0
-    table = Table("id", "title", "criteria", "questions")
+    # Question ids are copied into --question too: one a line, never cut; the title
+    # folds instead.
+    table = id_table(list(loaded.items), "questions", "crit.", "title")
+    questions = table.columns[1]
+    questions.no_wrap = True
+    questions.min_width = max(
+        (len(q.id) for r in loaded.items.values() for q in r.questions), default=9
+    )
     for rubric in loaded.items.values():
         table.add_row(
             rubric.id,
-            rubric.title,
+            "\n".join(q.id for q in rubric.questions),
             str(len(rubric.criteria)),
-            ", ".join(q.id for q in rubric.questions),
+            rubric.title,
         )
     console.print(table)
     console.print(f"user rubrics dir: {locations.user_rubrics_dir()}")

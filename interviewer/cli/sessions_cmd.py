@@ -15,10 +15,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rich.markup import escape
-    from rich.table import Table
 
     from interviewer.adapters.store.files import FileSessionStore
-    from interviewer.cli.output import console
+    from interviewer.cli.output import console, id_table
     from interviewer.errors import InterviewerError
     from interviewer.evaluation import load_evaluation
     from interviewer.settings import load_settings
@@ -58,9 +57,16 @@ def run(args: argparse.Namespace) -> int:
             "or run `interviewer simulate`."
         )
         return 0
-    table = Table(title=f"Sessions in {store.root}", title_justify="left")
-    for column in ("id", "question", "persona", "level", "status", "min", "score"):
-        table.add_column(column, justify="right" if column in ("min", "score") else "left")
+    table = id_table(
+        [row["id"] for row in rows],
+        "question",
+        "persona",
+        "level",
+        "status",
+        "min",
+        "score",
+        title=f"Sessions in {store.root}",
+    )
     for row in rows:
         if "error" in row:
             table.add_row(row["id"], f"[red]{escape(row['error'])}[/]", "", "", "broken", "", "")

@@ -75,3 +75,46 @@ def test_review_with_an_unknown_id_fails_before_starting_the_app(tmp_path: Path)
     recordings = copy_sample(tmp_path)
     result = run_cli(recordings, "review", "no-such-session")
     assert result.returncode == 2 and "no session 'no-such-session'" in result.stderr
+
+
+def test_ids_are_never_cut_in_an_80_column_terminal(tmp_path: Path) -> None:
+    """An id is what a user copies into the next command: tables fold other columns."""
+    recordings = copy_sample(tmp_path)
+    long_id = "2026-12-04T18-30-11-distributed-systems-design-sharding-consistency"
+    shutil.copytree(recordings / SAMPLE_ID, recordings / long_id)
+    session_file = recordings / long_id / "session.json"
+    session = json.loads(session_file.read_text())
+    session["id"] = long_id
+    session_file.write_text(json.dumps(session))
+    env = {"COLUMNS": "80", "INTERVIEWER_RECORDINGS_DIR": str(recordings)}
+    sessions = subprocess.run(
+        [str(COMMAND), "sessions"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+    assert sessions.returncode == 0, sessions.stderr
+    assert long_id in sessions.stdout and SAMPLE_ID in sessions.stdout
+    rubrics = subprocess.run(
+        [str(COMMAND), "rubrics", "list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+    assert rubrics.returncode == 0, rubrics.stderr
+    listed = json.loads(
+        subprocess.run(
+            [str(COMMAND), "rubrics", "list", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+    )
+    for rubric in listed:
+        assert rubric["id"] in rubrics.stdout
+        for question in rubric["questions"]:
+            assert question in rubrics.stdout, question
+    assert all(len(line) <= 80 for line in rubrics.stdout.splitlines())
