@@ -139,7 +139,19 @@ class InterviewerApp(App[int]):
     def _palette_personas(self) -> None:
         from interviewer.tui.screens.persona_editor import PersonaListScreen
 
-        self.push_screen(PersonaListScreen())
+        self.push_screen(PersonaListScreen(speak=self.speak_sample))
+
+    def speak_sample(self, persona: Persona, line: str) -> None:
+        """The persona editor's sample: ``line`` in ``persona``'s voice, played to the end
+        (blocking: the editor calls it from a worker thread)."""
+        speaker = self.services.open_speaker(persona)
+        try:
+            if speaker.note:  # a fallback or silent voice: say why, not just play less
+                self.call_from_thread(self.notify, f"Voice: {speaker.note}", severity="warning")
+            speaker.say(line)
+            speaker.wait()
+        finally:
+            speaker.close()
 
     def add_closer(self, close: Callable[[], None]) -> None:
         """Register a backend to shut down when the app exits (the embedded LLM server)."""

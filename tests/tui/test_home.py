@@ -104,3 +104,46 @@ async def test_the_command_palette_reaches_every_screen(isolated_dirs: Path) -> 
         commands["New practice round"].callback()
         await settle(app, pilot)
         assert isinstance(app.screen, SetupScreen)
+
+
+class RecordingSpeaker:
+    """A voice that remembers what it was asked to say, and that it was closed."""
+
+    note = ""
+
+    def __init__(self, persona_id: str, log: list[tuple[str, str]]) -> None:
+        self.persona_id = persona_id
+        self.log = log
+
+    def say(self, text: str) -> None:
+        self.log.append((self.persona_id, text))
+
+    def stop(self) -> None:
+        pass
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.log.append((self.persona_id, "<closed>"))
+
+
+async def test_the_persona_editor_sample_is_spoken_in_the_app(isolated_dirs: Path) -> None:
+    """From home: e, Enter on a persona, ctrl+o plays its opening line in its voice."""
+    from interviewer.tui.screens.persona_editor import PersonaEditorScreen
+
+    said: list[tuple[str, str]] = []
+    services = fake_services(None, speaker=lambda persona: RecordingSpeaker(persona.id, said))
+    app = build_app(load_settings(), shipped_choice(), services, start="home")
+    async with app.run_test() as pilot:
+        await pilot.press("e")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PersonaEditorScreen)
+        editing = app.screen.persona.id
+        await pilot.press("ctrl+o")
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+    assert said and said[0][0] == editing and said[0][1].strip()
+    assert said[-1] == (editing, "<closed>"), "the sample's voice is shut down after it"

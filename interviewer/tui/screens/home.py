@@ -111,7 +111,8 @@ class HomeScreen(Screen[None]):
     def action_personas(self) -> None:
         from interviewer.tui.screens.persona_editor import PersonaListScreen
 
-        self.app.push_screen(PersonaListScreen())
+        app = cast("InterviewerApp", self.app)
+        self.app.push_screen(PersonaListScreen(speak=app.speak_sample))
 
 
 class SetupScreen(Screen[None]):
