@@ -24,12 +24,22 @@ def _env_path(name: str) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+SHIPPED_IN_PACKAGE = PACKAGE_DIR / "shipped"
+"""Where an installed wheel keeps the shipped personas and rubrics (pyproject.toml copies
+the repository's top-level folders there); a checkout uses those folders themselves."""
+
+
+def _shipped(name: str) -> Path:
+    packaged = SHIPPED_IN_PACKAGE / name
+    return packaged if packaged.is_dir() else REPO_DIR / name
+
+
 def shipped_personas_dir() -> Path:
-    return REPO_DIR / "personas"
+    return _shipped("personas")
 
 
 def shipped_rubrics_dir() -> Path:
-    return REPO_DIR / "rubrics"
+    return _shipped("rubrics")
 
 
 def config_dir() -> Path:
