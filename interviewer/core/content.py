@@ -187,6 +187,12 @@ class ChecklistItem(Strict):
         "vague promise): a candidate sentence closer to these than to the exemplars earns "
         "nothing.",
     )
+    drill_prompt: str = Field(
+        default="",
+        description="A prompt that practises this item alone in a drill round ('A worker "
+        "dies right after charging the card: what now?'); empty: the drill asks the probe "
+        "of its criterion closest to the item.",
+    )
 
 
 class LevelAnchors(Strict):
