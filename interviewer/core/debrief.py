@@ -87,6 +87,9 @@ GRADES = re.compile(
 )
 """A sentence that grades the round: the model never re-scores."""
 
+ASKS_FOR_THE_TOP = re.compile(r"\b(?:staff|principal|level[ -]?4|best|top|perfect|ideal)\b", re.I)
+"""A question asking what the strongest answer looks like gets the rubric's level-4 text."""
+
 CRITERION_WORDS: dict[str, tuple[str, ...]] = {
     "requirements": ("requirement", "scope", "clarify", "assumption"),
     "architecture": ("architecture", "component", "api", "storage", "data model"),
@@ -360,7 +363,8 @@ def evaluation_answer(context: DebriefContext, asked: str) -> tuple[str, list[Qu
         if score.missing_descriptions:
             missing = "; ".join(d.rstrip(".") for d in score.missing_descriptions[:3])
             parts.append(f"Missing for level {target}: {missing}.")
-        higher = min(4, max(score.level + 1, target))
+        wanted = 4 if ASKS_FOR_THE_TOP.search(asked) else target
+        higher = min(4, max(score.level + 1, wanted))
         if higher > score.level and higher in facts.level_texts:
             parts.append(f"A level-{higher} answer: {facts.level_texts[higher]}")
     for point in _relevant_outline(context, asked):
