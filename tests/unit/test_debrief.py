@@ -5,12 +5,14 @@ cannot. Run on the shipped sample round (real Whisper words, real evidence)."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from interviewer import catalog, locations
 from interviewer.adapters.store.files import FileSessionStore
+from interviewer.core.content import Persona
 from interviewer.core.debrief import (
     DebriefContext,
     answer_question,
@@ -19,6 +21,7 @@ from interviewer.core.debrief import (
     find_quote,
     guard_debrief,
 )
+from interviewer.core.ports import ChatMessage
 from interviewer.core.session import Session
 from interviewer.debriefs import open_debrief
 from interviewer.errors import BackendUnavailable, InterviewerError
@@ -44,7 +47,7 @@ def context(store: FileSessionStore) -> DebriefContext:
     return build_context(session, evaluation, catalog.load_rubrics().get(session.rubric_id, "r"))
 
 
-def persona() -> object:
+def persona() -> Persona:
     return catalog.load_personas().get("staff-infra", "persona")
 
 
@@ -103,7 +106,7 @@ def test_the_model_never_re_scores(context: DebriefContext, sentence: str) -> No
 def test_the_prompt_carries_the_evidence_missing_items_levels_and_outline(
     context: DebriefContext,
 ) -> None:
-    messages = debrief_messages(context, persona(), "Why did I get 1 on tradeoffs?")  # type: ignore[arg-type]
+    messages = debrief_messages(context, persona(), "Why did I get 1 on tradeoffs?")
     system = messages[0].content
     tradeoffs = next(c.score for c in context.criteria if c.score.id == "tradeoffs")
     assert tradeoffs.missing_descriptions[0] in system
@@ -123,7 +126,7 @@ def test_a_grounded_model_reply_is_shown_with_its_quotes(context: DebriefContext
         context,
         persona(),
         "How was my failure handling?",
-        chat=chat,  # type: ignore[arg-type]
+        chat=chat,
     )
     assert exchange.source == "model"
     assert "fencing too" not in exchange.answer, "the unquoted claim is dropped"
@@ -137,7 +140,7 @@ def test_without_a_model_the_evaluation_answers(context: DebriefContext) -> None
         context,
         persona(),
         "Why did I get 1 on tradeoffs?",
-        chat=None,  # type: ignore[arg-type]
+        chat=None,
     )
     assert exchange.source == "evaluation"
     assert exchange.answer.startswith("Tradeoffs: level 1 of 4, target 3.")
@@ -152,7 +155,7 @@ def test_a_reply_with_nothing_grounded_falls_back_to_the_evaluation(
         context,
         persona(),
         "How were my numbers?",
-        chat=chat,  # type: ignore[arg-type]
+        chat=chat,
     )
     assert exchange.source == "evaluation" and "shard by region" not in exchange.answer
     assert exchange.answer.startswith("Quantitative reasoning: level 2 of 4")
@@ -160,7 +163,9 @@ def test_a_reply_with_nothing_grounded_falls_back_to_the_evaluation(
 
 
 class DownChat(ScriptedChat):
-    def stream(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def, override]
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int = 256, temperature: float = 0.6
+    ) -> Iterator[str]:
         raise BackendUnavailable("connection refused")
 
 
@@ -169,7 +174,7 @@ def test_a_dead_endpoint_is_an_evaluation_answer_not_an_error(context: DebriefCo
         context,
         persona(),
         "How was my failure handling?",
-        chat=DownChat([]),  # type: ignore[arg-type]
+        chat=DownChat([]),
     )
     assert exchange.source == "evaluation"
     assert exchange.dropped == ["(no reply: connection refused)"]

@@ -11,6 +11,7 @@ import pytest
 
 from interviewer import catalog, drill_rounds, locations
 from interviewer.adapters.store.files import FileSessionStore
+from interviewer.core.content import Rubric
 from interviewer.core.drills import (
     HALF_LIFE_DAYS,
     REST_DAYS,
@@ -132,7 +133,7 @@ def test_a_scored_round_gives_hits_and_misses_of_assessed_criteria(
     assert not any(key[1] == "adaptation" for key in histories), "not assessed: no outcome"
 
 
-def rubric() -> object:
+def rubric() -> Rubric:
     return catalog.load_rubrics().get(RUBRIC, "rubric")
 
 
@@ -150,7 +151,7 @@ def test_a_drill_answer_is_scored_on_its_item_only() -> None:
         prompt="?",
     )
     shown = score_drill_answer(
-        rubric(),  # type: ignore[arg-type]
+        rubric(),
         item,
         answer_turn(
             "Workers send a heartbeat every five seconds; after three missed heartbeats a "
@@ -159,7 +160,7 @@ def test_a_drill_answer_is_scored_on_its_item_only() -> None:
     )
     assert shown.hit and shown.quote is not None and "heartbeat" in shown.quote.quote
     other = score_drill_answer(
-        rubric(),  # type: ignore[arg-type]
+        rubric(),
         item,
         answer_turn("Every charge carries an idempotency key, so a retried job never pays twice."),
     )
