@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interviewer import catalog
+from interviewer.adapters.llm.openai_chat import OpenAIChatModel
 from interviewer.adapters.store.files import FileSessionStore
 from interviewer.core.content import Persona
 from interviewer.core.debrief import DebriefContext, answer_question, build_context
@@ -17,6 +18,18 @@ from interviewer.core.ports import ChatModel
 from interviewer.core.session import DebriefExchange, SessionKind
 from interviewer.errors import InterviewerError
 from interviewer.evaluation import load_evaluation
+
+DEBRIEF_TIMEOUT_SECONDS = 180.0
+"""After the round nobody is mid-answer waiting, and the debrief prompt is long (the
+round's facts, about 1,100 tokens): the embedded model on a loaded 2-core machine took
+over the round's 30 s just to read it, so a debrief reply may take this long."""
+
+
+def patient(chat: ChatModel | None) -> ChatModel | None:
+    """``chat`` with the debrief's reply budget, when it is an endpoint with a shorter one."""
+    if isinstance(chat, OpenAIChatModel) and chat.timeout < DEBRIEF_TIMEOUT_SECONDS:
+        return chat.with_timeout(DEBRIEF_TIMEOUT_SECONDS)
+    return chat
 
 
 @dataclass
@@ -36,7 +49,7 @@ class Debrief:
             raise InterviewerError("the question is empty", fix="type a question about the round")
         session = self.context.session
         exchange = answer_question(
-            self.context, self.persona, question, chat=chat, history=session.debrief
+            self.context, self.persona, question, chat=patient(chat), history=session.debrief
         )
         session.debrief.append(exchange)
         self.store.save(session)

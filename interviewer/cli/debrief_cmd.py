@@ -87,11 +87,8 @@ def run(args: argparse.Namespace) -> int:
             for quote in exchange.quotes:
                 when = clock(quote.start) or "--:--"
                 console.print(f"   [cyan]{when}[/] “{escape(quote.quote)}”")
-            if exchange.dropped:
-                err_console.print(
-                    f"[dim]{len(exchange.dropped)} sentence(s) of the model's reply not shown "
-                    "(not grounded in the round)[/]"
-                )
+            for dropped in exchange.dropped:
+                err_console.print(f"[dim]not shown: {escape(dropped)}[/]")
     finally:
         if runtime is not None:
             runtime.close()

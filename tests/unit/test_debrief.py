@@ -196,3 +196,18 @@ def test_an_unscored_round_cannot_be_debriefed(store: FileSessionStore) -> None:
     (store.root / "sample-job-queue" / "evaluation.json").unlink()
     with pytest.raises(InterviewerError, match="has not been scored"):
         open_debrief(store, "sample-job-queue")
+
+
+def test_the_debrief_waits_longer_than_a_turn_for_the_embedded_model() -> None:
+    from interviewer.adapters.llm.openai_chat import OpenAIChatModel
+    from interviewer.debriefs import DEBRIEF_TIMEOUT_SECONDS, patient
+
+    embedded = OpenAIChatModel("http://127.0.0.1:9/v1", model="m", timeout=30)
+    slow = patient(embedded)
+    assert isinstance(slow, OpenAIChatModel)
+    assert (slow.timeout, slow.stall_seconds) == (DEBRIEF_TIMEOUT_SECONDS,) * 2
+    remote = OpenAIChatModel("http://127.0.0.1:9/v1", timeout=30, stall_seconds=5)
+    slow_remote = patient(remote)
+    assert isinstance(slow_remote, OpenAIChatModel)
+    assert slow_remote.stall_seconds == 5, "a hanging remote endpoint still costs 5 s"
+    assert patient(None) is None
