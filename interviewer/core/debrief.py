@@ -127,6 +127,8 @@ class DebriefContext:
     criteria: list[CriterionFacts]
     question: Question | None
     rubric_title: str
+    rubric: Rubric | None = None
+    """None when the round's rubric has been removed since it was scored."""
 
 
 def build_context(
@@ -153,6 +155,7 @@ def build_context(
         criteria=facts,
         question=question,
         rubric_title=rubric.title if rubric else evaluation.rubric,
+        rubric=rubric,
     )
 
 

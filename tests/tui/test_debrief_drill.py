@@ -9,11 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
+from interviewer.adapters.audio.files import FileAudioSource
 from interviewer.adapters.store.files import FileSessionStore
+from interviewer.adapters.tts.speaker import SilentSpeaker
 from interviewer.core.session import SessionKind
 from interviewer.factory import build_app
 from interviewer.settings import load_settings
@@ -23,7 +26,7 @@ from interviewer.tui.screens.drill import DrillScreen
 from interviewer.tui.screens.home import HomeScreen
 from interviewer.tui.screens.review import ProgressScreen, SessionDetailScreen
 from interviewer.tui.widgets.trend_plot import TrendPlot
-from tests.fakes import ScriptedChat, fake_services
+from tests.fakes import ScriptedChat, SilentTranscriber, fake_services
 from tests.tui.test_practice_screen import shipped_choice
 from tests.tui.test_review import SAMPLE, SAMPLE_ID, FakePlayer, Host, recordings
 
@@ -204,3 +207,39 @@ async def test_a_drill_with_nothing_to_practise_says_so(isolated_dirs: Path) -> 
         step = screen.query_one("#drill-step", Static)
         await until(pilot, lambda: "nothing to drill" in str(step.render()))
         assert screen.query_one(Input).disabled
+
+
+async def test_a_spoken_question_is_transcribed_asked_and_answered_aloud(
+    isolated_dirs: Path,
+) -> None:
+    """f5 opens the microphone, f5 again ends the question; Whisper's text is asked and
+    the answer is said in the persona's voice."""
+    store = FileSessionStore(isolated_dirs / "recordings")
+    store.root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(SAMPLE, store.root / SAMPLE_ID)
+    voice = SilentSpeaker()
+    services = fake_services(
+        None,
+        transcriber=SilentTranscriber("Why did I get 1 on tradeoffs?"),
+        microphone=lambda: FileAudioSource(np.zeros(16_000, np.float32), realtime=True),
+        speaker=lambda persona: voice,
+    )
+    services.load_similarity = lambda: None
+    app = build_app(
+        load_settings(), shipped_choice(), services, start="review", review_session=SAMPLE_ID
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, SessionDetailScreen))
+        await pilot.press("b")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DebriefScreen)
+        await pilot.press("f5")
+        await pilot.pause(0.2)
+        await pilot.press("f5")
+        await until(pilot, lambda: bool(screen.debrief and screen.debrief.exchanges))
+        assert screen.debrief is not None
+        assert screen.debrief.exchanges[0].asked == "Why did I get 1 on tradeoffs?"
+        await until(pilot, lambda: bool(voice.spoken))
+        assert voice.spoken[0].startswith("Tradeoffs: level 1 of 4")
+        await pilot.press("ctrl+q")

@@ -1,10 +1,12 @@
 """The debrief: ask the interviewer about a scored round, after it.
 
-Opened with b from the round's feedback (or ``interviewer debrief``). Each question is
-answered in a worker thread (the LLM is slow on a laptop CPU) by ``Debrief.ask``: the
-persona's reply after the grounding guard, or the evaluation's own answer. The words of
-the candidate an answer rests on are listed under the conversation; Enter on one plays
-the recording from that moment.
+Opened with b from the round's feedback (or ``interviewer debrief``). A question is
+typed, or spoken (f5 starts and stops the microphone; the app's Whisper transcribes it
+into the box). Each is answered in a worker thread (the LLM is slow on a laptop CPU) by
+``Debrief.ask``: the persona's reply after the grounding guard, or the evaluation's own
+answer, shown and said in the persona's voice. The words of the candidate an answer
+rests on are listed under the conversation; Enter on one plays the recording from that
+moment.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from interviewer.core.report import clock
 from interviewer.core.session import DebriefExchange, QuoteRef
 from interviewer.debriefs import Debrief, open_debrief
 from interviewer.errors import InterviewerError
+from interviewer.services import ClosableSpeaker, Services
 
 if TYPE_CHECKING:
     from interviewer.tui.app import InterviewerApp
@@ -98,6 +101,7 @@ class DebriefScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
+        Binding("f5", "talk", "Speak / done", priority=True),
         Binding("ctrl+o", "focus_quotes", "Quotes"),
     ]
 
@@ -107,6 +111,13 @@ class DebriefScreen(Screen[None]):
         def __init__(self, exchange: DebriefExchange) -> None:
             super().__init__()
             self.exchange = exchange
+
+    class Heard(Message):
+        """Posted by the listening worker with what Whisper heard ('' for nothing)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     class Failed(Message):
         def __init__(self, reason: str) -> None:
@@ -132,6 +143,9 @@ class DebriefScreen(Screen[None]):
         """The quote list's option ids and what each plays."""
         self._chat: ChatModel | None = None
         self._chat_opened = False
+        self._listening = False
+        """Set while f5 has the microphone open; the listening worker stops when cleared."""
+        self._speaker: ClosableSpeaker | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -174,18 +188,24 @@ class DebriefScreen(Screen[None]):
         self.query_one(Input).focus()
 
     def on_unmount(self) -> None:
+        self._listening = False
         if self.player is not None:
             self.player.stop()
+        if self._speaker is not None:
+            self._speaker.close()
 
     # ------------------------------------------------------------------ asking
 
     @on(Input.Submitted, "#debrief-input")
     def _submitted(self, event: Input.Submitted) -> None:
-        question = event.value.strip()
+        self._ask_typed(event.input)
+
+    def _ask_typed(self, box: Input) -> None:
+        question = box.value.strip()
         if not question or self.debrief is None:
             return
-        event.input.value = ""
-        event.input.disabled = True
+        box.value = ""
+        box.disabled = True
         self.query_one("#debrief-status", Static).update(
             f"{self.debrief.persona.name} is thinking…"
         )
@@ -222,6 +242,79 @@ class DebriefScreen(Screen[None]):
         box = self.query_one(Input)
         box.disabled = False
         box.focus()
+        self.say(message.exchange.answer)
+
+    # ------------------------------------------------------------------ voice
+
+    def _services(self) -> Services | None:
+        from interviewer.tui.app import InterviewerApp
+
+        return self.app.services if isinstance(self.app, InterviewerApp) else None
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="debrief-voice")
+    def say(self, text: str) -> None:
+        """The answer in the persona's voice (silent when the app has no voice)."""
+        services = self._services()
+        if services is None or self.debrief is None:
+            return
+        try:
+            if self._speaker is None:
+                self._speaker = services.open_speaker(self.debrief.persona)
+            self._speaker.say(text)
+        except InterviewerError:
+            return  # the answer is on screen; the voice is a bonus
+
+    def action_talk(self) -> None:
+        status = self.query_one("#debrief-status", Static)
+        if self._listening:
+            self._listening = False
+            status.update("Transcribing…")
+            return
+        if self.debrief is None or self.query_one(Input).disabled:
+            return
+        if self._services() is None:
+            status.update("Speaking needs the app's microphone: type the question.")
+            return
+        if self._speaker is not None:
+            self._speaker.stop()  # barge-in, as in the round
+        self._listening = True
+        status.update("Listening… press f5 again when you are done.")
+        self.listen()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="debrief-listen")
+    def listen(self) -> None:
+        """Record until f5 again, then transcribe with the rubric's glossary."""
+        import numpy as np
+
+        services = self._services()
+        assert services is not None and self.debrief is not None
+        try:
+            microphone = services.open_microphone()
+            kept = []
+            for block in microphone.blocks():
+                kept.append(block.samples)
+                if not self._listening:
+                    break
+            microphone.stop()
+            audio = np.concatenate(kept) if kept else np.zeros(0, np.float32)
+            rubric = self.debrief.context.rubric
+            recognizer = services.load_transcriber(rubric.glossary if rubric else ())
+            text = recognizer.transcribe(audio).text
+        except InterviewerError as error:
+            self._listening = False
+            fix = f" ({error.fix})" if error.fix else ""
+            self.post_message(self.Failed(f"Cannot listen: {error.message}{fix}"))
+            return
+        self.post_message(self.Heard(text))
+
+    def on_debrief_screen_heard(self, message: Heard) -> None:
+        self._listening = False
+        if not message.text.strip():
+            self.query_one("#debrief-status", Static).update("Heard nothing: speak up, or type.")
+            return
+        box = self.query_one(Input)
+        box.value = message.text.strip()
+        self._ask_typed(box)
 
     def on_debrief_screen_failed(self, message: Failed) -> None:
         self.query_one("#debrief-status", Static).update(Text(message.reason, style="red"))
