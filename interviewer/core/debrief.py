@@ -25,7 +25,7 @@ from interviewer.core.guards import MARKDOWN, PERSONA_BREAKS, split_sentences
 from interviewer.core.ports import ChatMessage, ChatModel
 from interviewer.core.report import clock
 from interviewer.core.scoring import CriterionScore, Evaluation, OutlineEvidence
-from interviewer.core.session import DebriefExchange, QuoteRef, Session, Speaker
+from interviewer.core.session import DebriefExchange, QuoteRef, Session
 from interviewer.errors import InterviewerError
 
 __all__ = [
@@ -44,9 +44,13 @@ MAX_SENTENCES = 5
 MAX_TOKENS = 220
 TEMPERATURE = 0.3
 """Low: the answer is an explanation of fixed facts, not a creative line."""
-TRANSCRIPT_CHARS = 2_400
-"""How much of the candidate's transcript goes into the prompt: the bundled model's
-context is small and the evidence quotes already carry the words that counted."""
+TRANSCRIPT_CHARS = 1_600
+"""How much of the candidate's answers goes into the prompt. The prompt is read before
+a word comes back, and on a loaded 2-core machine the bundled model read the first
+version (every criterion, the whole outline and transcript: about 1,100 tokens) for over
+180 s; the evidence quotes already carry the words that counted."""
+OUTLINE_POINTS = 3
+"""Model-answer points in the prompt: those closest to the question."""
 QUOTES_SHOWN = 3
 HISTORY_EXCHANGES = 3
 """Earlier exchanges sent back with a new question, so "and what about X?" follows on."""
@@ -195,10 +199,11 @@ def _criterion_block(facts: CriterionFacts, target: int, *, detail: bool) -> str
 
 
 def _transcript(session: Session) -> str:
-    lines = []
-    for turn in session.turns:
-        who = "Candidate" if turn.speaker is Speaker.CANDIDATE else "Interviewer"
-        lines.append(f"[{clock(turn.started_at)}] {who}: {' '.join(turn.text.split())}")
+    """The candidate's answers (what a quote must come from), each with its time."""
+    lines = [
+        f"[{clock(turn.started_at)}] {' '.join(turn.text.split())}"
+        for turn in session.candidate_turns()
+    ]
     text = "\n".join(lines)
     return text if len(text) <= TRANSCRIPT_CHARS else text[:TRANSCRIPT_CHARS] + " …"
 
@@ -215,16 +220,17 @@ def debrief_messages(
 ) -> list[ChatMessage]:
     """The prompt: who is speaking, the rules, the round's facts, recent exchanges."""
     evaluation = context.evaluation
-    focused = {c.score.id for c in focus(context, asked)}
-    criteria = "\n".join(
-        _criterion_block(c, evaluation.target_level, detail=c.score.id in focused)
-        for c in context.criteria
-    )
+    focused = focus(context, asked)
+    criteria = "\n".join(_criterion_block(c, evaluation.target_level, detail=True) for c in focused)
+    others = [c.score for c in context.criteria if c not in focused and c.score.assessed]
+    if others:
+        criteria += "\nOther criteria: " + ", ".join(f"{c.title} {c.level}/4" for c in others)
     outline = ""
     if evaluation.outline:
-        outline = "\n".join(f"- {p.point} ({_coverage(p.credit)})" for p in evaluation.outline)
+        points = _relevant_outline(context, asked, OUTLINE_POINTS, minimum=0)
+        outline = "\n".join(f"- {p.point} ({_coverage(p.credit)})" for p in points)
     elif context.question is not None and context.question.model_answer:
-        outline = "\n".join(f"- {p}" for p in context.question.model_answer)
+        outline = "\n".join(f"- {p}" for p in context.question.model_answer[:OUTLINE_POINTS])
     title = context.question.title if context.question else context.session.question_id
     system = (
         f"You are {persona.name}, {persona.title}. You just ran a practice interview round "
@@ -238,7 +244,7 @@ def debrief_messages(
         f"{evaluation.level.value}, overall {evaluation.overall}/100.\n"
         f"Criteria:\n{criteria}\n"
         + (f"Model-answer outline:\n{outline}\n" if outline else "")
-        + f"\nTranscript:\n{_transcript(context.session)}"
+        + f"\nThe candidate's answers, verbatim:\n{_transcript(context.session)}"
     )
     messages = [ChatMessage("system", system)]
     for exchange in list(history)[-HISTORY_EXCHANGES:]:
@@ -370,7 +376,7 @@ def evaluation_answer(context: DebriefContext, asked: str) -> tuple[str, list[Qu
         higher = min(4, max(score.level + 1, wanted))
         if higher > score.level and higher in facts.level_texts:
             parts.append(f"A level-{higher} answer: {facts.level_texts[higher]}")
-    for point in _relevant_outline(context, asked):
+    for point in _relevant_outline(context, asked, 1, minimum=MIN_SHARED_WORDS):
         parts.append(f"The model answer says: {point.point.rstrip('.')}.")
         if point.quote:
             parts.append(f"Closest you came, at {clock(point.start) or '--:--'}: “{point.quote}”.")
@@ -379,9 +385,11 @@ def evaluation_answer(context: DebriefContext, asked: str) -> tuple[str, list[Qu
     return " ".join(parts), quotes
 
 
-def _relevant_outline(context: DebriefContext, asked: str) -> list[OutlineEvidence]:
-    """The model-answer point not fully covered that is closest in words to the question
-    and its criteria's missing items (none when nothing shares ``MIN_SHARED_WORDS``)."""
+def _relevant_outline(
+    context: DebriefContext, asked: str, count: int, *, minimum: int
+) -> list[OutlineEvidence]:
+    """The ``count`` model-answer points not fully covered that are closest in words to
+    the question and its criteria's missing items, sharing at least ``minimum`` words."""
     topic = set(_content_stems(asked))
     for facts in focus(context, asked):
         topic |= set(facts.words)
@@ -395,7 +403,7 @@ def _relevant_outline(context: DebriefContext, asked: str) -> list[OutlineEviden
         ),
         key=lambda entry: (-entry[0], entry[1]),
     )
-    return [point for shared, _, point in ranked[:1] if shared >= MIN_SHARED_WORDS]
+    return [point for shared, _, point in ranked[:count] if shared >= minimum]
 
 
 def _ref(quote: str, start: float | None, end: float | None, turn: int | None) -> QuoteRef:

@@ -243,3 +243,34 @@ async def test_a_spoken_question_is_transcribed_asked_and_answered_aloud(
         await until(pilot, lambda: bool(voice.spoken))
         assert voice.spoken[0].startswith("Tradeoffs: level 1 of 4")
         await pilot.press("ctrl+q")
+
+
+async def test_a_drill_answer_can_be_spoken_and_its_audio_is_kept(isolated_dirs: Path) -> None:
+    store = FileSessionStore(isolated_dirs / "recordings")
+    store.root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(SAMPLE, store.root / SAMPLE_ID)
+    voice = SilentSpeaker()
+    services = fake_services(
+        None,
+        transcriber=SilentTranscriber(GOOD_ANSWERS["data-model"]),
+        microphone=lambda: FileAudioSource(np.zeros(8_000, np.float32)),
+        speaker=lambda persona: voice,
+    )
+    services.load_similarity = lambda: None
+    app = build_app(load_settings(), shipped_choice(), services, start="drill")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DrillScreen)
+        await until(pilot, lambda: screen.session is not None)
+        session = screen.session
+        assert session is not None
+        await until(pilot, lambda: bool(voice.spoken))
+        assert voice.spoken[0] in session.drill_items[0].prompt, "the persona says the prompt"
+        await pilot.press("f5")
+        await until(pilot, lambda: session.drill_items[0].hit is not None)
+        assert session.drill_items[0].hit is True
+        answer = session.turns[-1]
+        assert answer.speaker.value == "candidate" and answer.audio_file
+        assert (store.root / session.id / answer.audio_file).is_file()
+        assert answer.duration == pytest.approx(0.5)
+        await pilot.press("ctrl+q")

@@ -33,6 +33,7 @@ from interviewer.core.session import DebriefExchange, QuoteRef
 from interviewer.debriefs import Debrief, open_debrief
 from interviewer.errors import InterviewerError
 from interviewer.services import ClosableSpeaker, Services
+from interviewer.tui.push_to_talk import PushToTalk
 
 if TYPE_CHECKING:
     from interviewer.tui.app import InterviewerApp
@@ -143,8 +144,7 @@ class DebriefScreen(Screen[None]):
         """The quote list's option ids and what each plays."""
         self._chat: ChatModel | None = None
         self._chat_opened = False
-        self._listening = False
-        """Set while f5 has the microphone open; the listening worker stops when cleared."""
+        self.talk = PushToTalk()
         self._speaker: ClosableSpeaker | None = None
 
     def compose(self) -> ComposeResult:
@@ -188,7 +188,7 @@ class DebriefScreen(Screen[None]):
         self.query_one(Input).focus()
 
     def on_unmount(self) -> None:
-        self._listening = False
+        self.talk.stop()
         if self.player is not None:
             self.player.stop()
         if self._speaker is not None:
@@ -266,8 +266,8 @@ class DebriefScreen(Screen[None]):
 
     def action_talk(self) -> None:
         status = self.query_one("#debrief-status", Static)
-        if self._listening:
-            self._listening = False
+        if self.talk.listening:
+            self.talk.stop()
             status.update("Transcribing…")
             return
         if self.debrief is None or self.query_one(Input).disabled:
@@ -277,38 +277,25 @@ class DebriefScreen(Screen[None]):
             return
         if self._speaker is not None:
             self._speaker.stop()  # barge-in, as in the round
-        self._listening = True
+        self.talk.listening = True
         status.update("Listening… press f5 again when you are done.")
         self.listen()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="debrief-listen")
     def listen(self) -> None:
         """Record until f5 again, then transcribe with the rubric's glossary."""
-        import numpy as np
-
         services = self._services()
         assert services is not None and self.debrief is not None
+        rubric = self.debrief.context.rubric
         try:
-            microphone = services.open_microphone()
-            kept = []
-            for block in microphone.blocks():
-                kept.append(block.samples)
-                if not self._listening:
-                    break
-            microphone.stop()
-            audio = np.concatenate(kept) if kept else np.zeros(0, np.float32)
-            rubric = self.debrief.context.rubric
-            recognizer = services.load_transcriber(rubric.glossary if rubric else ())
-            text = recognizer.transcribe(audio).text
+            heard = self.talk.record(services, rubric.glossary if rubric else ())
         except InterviewerError as error:
-            self._listening = False
             fix = f" ({error.fix})" if error.fix else ""
             self.post_message(self.Failed(f"Cannot listen: {error.message}{fix}"))
             return
-        self.post_message(self.Heard(text))
+        self.post_message(self.Heard(heard.text))
 
     def on_debrief_screen_heard(self, message: Heard) -> None:
-        self._listening = False
         if not message.text.strip():
             self.query_one("#debrief-status", Static).update("Heard nothing: speak up, or type.")
             return

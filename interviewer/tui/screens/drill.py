@@ -1,10 +1,11 @@
 """A drill round in the app: one targeted prompt per most-missed checklist item.
 
-The plan comes from every saved session (``drill_rounds.plan_next``); each answer is
-typed, scored on its item alone in a worker (the sentence encoder may need loading) and
-saved at once, so leaving half way keeps what was answered. The result shows which
-items were shown, with the words that showed them; t opens progress, where the drill
-joins the trend.
+The plan comes from every saved session (``drill_rounds.plan_next``); the persona says
+each prompt; each answer is typed, or spoken (f5 starts and stops the microphone; the
+audio is kept with the drill so its quote plays in review), scored on its item alone in
+a worker (the sentence encoder may need loading) and saved at once, so leaving half way
+keeps what was answered. The result shows which items were shown, with the words that
+showed them; ctrl+t opens progress, where the drill joins the trend.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from interviewer.core.report import clock
 from interviewer.core.scoring import Evaluation
 from interviewer.core.session import DrillItem, Session
 from interviewer.errors import InterviewerError
+from interviewer.services import ClosableSpeaker
+from interviewer.tui.push_to_talk import PushToTalk, save_flac
 
 if TYPE_CHECKING:
     from interviewer.tui.app import InterviewerApp
@@ -113,6 +116,7 @@ class DrillScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
+        Binding("f5", "talk", "Speak / done", priority=True),
         Binding("ctrl+t", "progress", "Progress", show=True),
     ]
 
@@ -134,6 +138,8 @@ class DrillScreen(Screen[None]):
         self.session: Session | None = None
         self.current = 0
         """The item being asked (index into the drill's items)."""
+        self.talk = PushToTalk()
+        self._speaker: ClosableSpeaker | None = None
 
     @property
     def interviewer_app(self) -> InterviewerApp:
@@ -195,7 +201,68 @@ class DrillScreen(Screen[None]):
         self.query_one("#drill-prompt", Static).update(Text(item.prompt, style="bold"))
         box = self.query_one(Input)
         box.disabled = False
+        box.placeholder = "Type your answer, then Enter (or f5 to speak it)"
         box.focus()
+        self.say(item.prompt)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="drill-voice")
+    def say(self, text: str) -> None:
+        """The prompt in the persona's voice (silent when the app has no voice)."""
+        app = self.interviewer_app
+        try:
+            if self._speaker is None:
+                self._speaker = app.services.open_speaker(app.persona)
+            self._speaker.say(text)
+        except InterviewerError:
+            return  # the prompt is on screen
+
+    def action_talk(self) -> None:
+        box = self.query_one(Input)
+        if self.talk.listening:
+            self.talk.stop()
+            self.query_one("#drill-step", Static).update("Transcribing your answer…")
+            return
+        if self.session is None or box.disabled:
+            return
+        if self._speaker is not None:
+            self._speaker.stop()
+        box.disabled = True
+        self.talk.listening = True
+        self.query_one("#drill-step", Static).update("Listening… press f5 again when done.")
+        self.listen(self.current)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="drill-listen")
+    def listen(self, index: int) -> None:
+        """Record the answer, keep its audio with the drill, and score it."""
+        assert self.session is not None
+        app = self.interviewer_app
+        try:
+            rubric = catalog.load_rubrics().get(self.session.rubric_id, "rubric")
+            heard = self.talk.record(app.services, rubric.glossary)
+            if not heard.text:
+                self.post_message(self.Scored(index, None, "heard nothing: speak up, or type"))
+                return
+            store = self.store
+            if index == 0:
+                store.claim(self.session.id)
+            store.create_dir(self.session.id)
+            audio = store.audio_path(self.session.id, len(self.session.turns) + 1, ".flac")
+            save_flac(audio, heard.audio)
+            item = drill_rounds.answer(
+                store,
+                self.session,
+                index,
+                rubric,
+                heard.text,
+                words=heard.words,
+                duration=heard.duration,
+                audio_file=audio.name,
+                similarity=app.services.load_similarity(),
+            )
+        except InterviewerError as error:
+            self.post_message(self.Scored(index, None, error.message))
+            return
+        self.post_message(self.Scored(index, item))
 
     @on(Input.Submitted, "#drill-answer")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -259,6 +326,11 @@ class DrillScreen(Screen[None]):
         from interviewer.tui.screens.review import ProgressScreen
 
         self.app.push_screen(ProgressScreen(self.store))
+
+    def on_unmount(self) -> None:
+        self.talk.stop()
+        if self._speaker is not None:
+            self._speaker.close()
 
     def action_back(self) -> None:
         if self.session is not None and any(i.hit is not None for i in self.session.drill_items):
