@@ -274,3 +274,27 @@ async def test_a_drill_answer_can_be_spoken_and_its_audio_is_kept(isolated_dirs:
         assert (store.root / session.id / answer.audio_file).is_file()
         assert answer.duration == pytest.approx(0.5)
         await pilot.press("ctrl+q")
+
+
+async def test_a_drill_opened_in_review_shows_its_items_and_is_not_rescored(
+    tmp_path: Path,
+) -> None:
+    from interviewer import catalog, drill_rounds
+
+    store = recordings(tmp_path)
+    rubrics = catalog.load_rubrics()
+    session = drill_rounds.plan_next(store, rubrics, "staff-infra")
+    rubric = rubrics.get(session.rubric_id, "rubric")
+    drill_rounds.answer(store, session, 0, rubric, GOOD_ANSWERS["data-model"])
+    drill_rounds.finish(store, session)
+    app = Host(SessionDetailScreen(store, session.id, make_player=FakePlayer))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        levels = str(app.screen.query_one("#levels", Static).render())
+        assert "Drill: 1 of 1 items shown" in levels and "(not answered)" in levels
+        await pilot.press("s")
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionDetailScreen)
+        assert any("scored item by item" in note for note in app.notes)
+        assert any("no debrief" in note for note in app.notes)

@@ -976,6 +976,9 @@ class SessionDetailScreen(Screen[None]):
         if self.scoring is not None:
             self.notify(f"Already scoring with {self.scoring}…", severity="warning")
             return
+        if self.session.kind is SessionKind.DRILL:
+            self.notify("A drill is scored item by item as it is answered.", severity="warning")
+            return
         if not self.rubrics:
             self.notify("No rubrics found: check `interviewer rubrics check`.", severity="error")
             return
@@ -1033,6 +1036,9 @@ class SessionDetailScreen(Screen[None]):
         """Ask the interviewer about this round (tui/screens/debrief.py)."""
         from interviewer.tui.screens.debrief import DebriefScreen
 
+        if self.session is not None and self.session.kind is SessionKind.DRILL:
+            self.notify("A drill has no debrief: its result is per item.", severity="warning")
+            return
         if self.player is not None:
             self.player.stop()
         self.app.push_screen(
