@@ -41,7 +41,8 @@ __all__ = [
 
 MAX_SENTENCES = 5
 """A debrief answer is spoken: a handful of sentences, like a person across the table."""
-MAX_TOKENS = 220
+MAX_TOKENS = 160
+"""Four short spoken sentences fit; a longer reply would only be cut by the guard."""
 TEMPERATURE = 0.3
 """Low: the answer is an explanation of fixed facts, not a creative line."""
 TRANSCRIPT_CHARS = 1_600
@@ -69,13 +70,28 @@ _CLAIM_VERBS = (
     r"consider(?:ed)?|acknowledge[ds]?|focus(?:ed)? on|emphasi[sz]ed?"
 )
 CANDIDATE_CLAIM = re.compile(
-    r"\byou(?:'ve| have| had| did| do)?\s+(?:not\s+|n't\s+|never\s+|also\s+|only\s+|just\s+|"
-    r"really\s+|clearly\s+|briefly\s+|correctly\s+|didn't\s+|did not\s+|don't\s+)?"
-    rf"(?:{_CLAIM_VERBS})\b|\byour (?:answer|response|words|estimate|explanation|reply)\b|"
-    r"\baccording to you\b|\bin your (?:own )?words\b",
+    r"\b(?:you|the candidate|they|he|she)(?:'ve| have| had| did| do)?\s+(?:not\s+|n't\s+|"
+    r"never\s+|also\s+|only\s+|just\s+|really\s+|clearly\s+|briefly\s+|correctly\s+|"
+    rf"didn't\s+|did not\s+|don't\s+)?(?:{_CLAIM_VERBS})\b|"
+    r"\byour\b[^.?!]{0,20}\b(?:answer|response|words|estimate|explanation|reply|line|point|"
+    r"sentence|claim)\b|\baccording to you\b|\bin your (?:own )?words\b",
     re.IGNORECASE,
 )
-"""A sentence saying what the candidate said or did in the round."""
+"""A sentence saying what the candidate said or did in the round. The bundled model
+speaks of "the candidate" and "they" as often as of "you"."""
+ILLUSTRATION = re.compile(
+    r"\b(?:staff|strong|stronger|better|good|ideal|model|level[- ]?[1-4]|senior)[- ]"
+    r"(?:level )?(?:answer|candidate|engineer)\b|\bsomething like\b|\b(?:would|could|might) "
+    r"(?:have )?(?:said|say)\b",
+    re.IGNORECASE,
+)
+"""A quote introduced as what a stronger answer would say, not as the candidate's."""
+STATED_LEVEL = re.compile(
+    r"\b(?:got|get|gets|scored|earned|received|reached|(?:you|you're|you are) at)\s+"
+    r"(?:a |an )?(?:level |score of )?([1-4])\b",
+    re.IGNORECASE,
+)
+"""A sentence saying which level the candidate got: it must be the evaluation's."""
 NEGATIVE = re.compile(
     r"\b(?:not|n't|never|missed|miss|forgot|forget|skipped|skip|omitted|ignored?|left out|"
     r"leave out|without)\b",
@@ -234,7 +250,8 @@ def debrief_messages(
     title = context.question.title if context.question else context.session.question_id
     system = (
         f"You are {persona.name}, {persona.title}. You just ran a practice interview round "
-        f"and are now debriefing the candidate. Answer their question about this round in at "
+        f"and are now debriefing the candidate; speak to them as 'you'. Answer their question "
+        f"about this round in at "
         f"most {MAX_SENTENCES - 1} short spoken sentences, plain prose, no lists. Use only "
         "the facts below. The levels are final: never give a new score or level. When you "
         "say what the candidate said, quote their exact words from the transcript in double "
@@ -327,13 +344,15 @@ def guard_debrief(raw: str, session: Session, evaluation: Evaluation) -> Guarded
             found = find_quote(session, quoted)
             if found is not None:
                 located.append(found)
-            elif claim or len(_tokens(quoted)) >= 3:
+            elif claim or (len(_tokens(quoted)) >= 3 and not ILLUSTRATION.search(sentence)):
                 problem = f"quoted words the candidate never said: “{quoted.strip()}”"
                 break
         if problem is None and PERSONA_BREAKS.search(sentence):
             problem = "broke persona"
         if problem is None and GRADES.search(sentence):
             problem = "graded the round (the levels are the evaluation's)"
+        if problem is None and _misstates_a_level(sentence, evaluation):
+            problem = "stated a level the evaluation did not give"
         if problem is None and claim and not located:
             said = set(_content_stems(sentence))
             negative = NEGATIVE.search(sentence) is not None
@@ -348,6 +367,22 @@ def guard_debrief(raw: str, session: Session, evaluation: Evaluation) -> Guarded
         kept.append(sentence)
         quotes += [q for q in located if q not in quotes]
     return GuardedDebrief(" ".join(kept), quotes, dropped)
+
+
+def _misstates_a_level(sentence: str, evaluation: Evaluation) -> bool:
+    """Whether the sentence says the candidate got a level that the criterion it names
+    (any criterion, when it names none) did not get."""
+    stated = {int(level) for level in STATED_LEVEL.findall(sentence)}
+    if not stated:
+        return False
+    said = set(_content_stems(sentence))
+    named = [
+        c
+        for c in evaluation.criteria
+        if said & set(_content_stems(f"{c.title} {c.id.replace('-', ' ')}"))
+    ]
+    levels = {c.level for c in (named or evaluation.criteria)}
+    return not stated <= levels
 
 
 # ---------------------------------------------------------------------- answering

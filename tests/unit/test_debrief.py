@@ -67,6 +67,9 @@ def test_a_quote_is_found_with_its_time_in_the_recording(context: DebriefContext
         "Your answer relied on exactly-once delivery.",
         "You talked about fencing tokens at length.",
         "You did not mention a dead-letter queue.",  # the sample did say one: not missing
+        "The candidate said the queue was Kafka.",  # the bundled model's third person
+        "They chose Kafka for the log.",
+        "You got 3 on tradeoffs.",  # the evaluation gave 1
     ],
 )
 def test_an_ungrounded_claim_about_the_candidate_is_never_shown(
@@ -211,3 +214,25 @@ def test_the_debrief_waits_longer_than_a_turn_for_the_embedded_model() -> None:
     assert isinstance(slow_remote, OpenAIChatModel)
     assert slow_remote.stall_seconds == 5, "a hanging remote endpoint still costs 5 s"
     assert patient(None) is None
+
+
+def test_a_quote_illustrating_a_stronger_answer_is_not_the_candidates(
+    context: DebriefContext,
+) -> None:
+    """Seen from the bundled model: 'A staff answer would have said something like: "…"'."""
+    shown = 'A staff answer would say "we compare Kafka against a database table".'
+    assert guard_debrief(shown, context.session, context.evaluation).text == shown
+    passed_off = 'Try "we compare Kafka against a database table" next time.'
+    assert guard_debrief(passed_off, context.session, context.evaluation).text == ""
+
+
+def test_the_embedded_models_tradeoffs_answer_passes_the_guard(context: DebriefContext) -> None:
+    """The reply the bundled model gave on the sample (docs quote it): its claims about
+    the candidate are the evaluation's missing items and its level is the scored one."""
+    raw = (
+        "You got 1 on tradeoffs because the candidate presented a design as obviously right "
+        "without mentioning any alternatives or trade-offs. They didn't compare different "
+        "options, evaluate their consistency, latency, cost, or reliability, and they didn't "
+        "make a choice based on those criteria."
+    )
+    assert guard_debrief(raw, context.session, context.evaluation).text == raw
