@@ -131,7 +131,7 @@ def _print_plan(store: Any, count: int, *, as_json: bool) -> int:
     for pick in picks:
         history = pick.history
         console.print(
-            f"{pick.weight:7.3f}  {escape(history.description)} "
+            f"{pick.weight:9.3g}  {escape(history.description)} "
             f"[dim]({escape(history.criterion)}; missed {history.misses}×, "
             f"{history.hit_streak} hit(s) in a row)[/]"
         )
