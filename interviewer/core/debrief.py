@@ -55,6 +55,11 @@ OUTLINE_POINTS = 3
 QUOTES_SHOWN = 3
 HISTORY_EXCHANGES = 3
 """Earlier exchanges sent back with a new question, so "and what about X?" follows on."""
+VERBATIM_MIN_WORDS = 6
+"""A claim that repeats this many of the candidate's words in a row, without quotation
+marks, carries its quote all the same: the bundled model said "You said that if a worker
+dies, police expires and another worker reclaims the job." (the sample's words, Whisper's
+"police" for "lease" included)."""
 MIN_SHARED_WORDS = 2
 """A "you did not mention X" sentence is grounded when it shares this many content words
 with an item the evaluation marked missing."""
@@ -354,6 +359,10 @@ def guard_debrief(raw: str, session: Session, evaluation: Evaluation) -> Guarded
         if problem is None and _misstates_a_level(sentence, evaluation):
             problem = "stated a level the evaluation did not give"
         if problem is None and claim and not located:
+            unquoted = _verbatim_span(sentence, session)
+            if unquoted is not None:
+                located.append(unquoted)
+        if problem is None and claim and not located:
             said = set(_content_stems(sentence))
             negative = NEGATIVE.search(sentence) is not None
             if not (negative and any(len(said & m) >= MIN_SHARED_WORDS for m in missing)):
@@ -367,6 +376,19 @@ def guard_debrief(raw: str, session: Session, evaluation: Evaluation) -> Guarded
         kept.append(sentence)
         quotes += [q for q in located if q not in quotes]
     return GuardedDebrief(" ".join(kept), quotes, dropped)
+
+
+def _verbatim_span(sentence: str, session: Session) -> QuoteRef | None:
+    """The longest run of at least ``VERBATIM_MIN_WORDS`` words of ``sentence`` that the
+    candidate said word for word, located in the recording; None when there is none."""
+    words = list(re.finditer(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?", sentence))
+    for size in range(len(words), VERBATIM_MIN_WORDS - 1, -1):
+        for first in range(len(words) - size + 1):
+            span = sentence[words[first].start() : words[first + size - 1].end()]
+            found = find_quote(session, span)
+            if found is not None:
+                return found
+    return None
 
 
 def _misstates_a_level(sentence: str, evaluation: Evaluation) -> bool:

@@ -236,3 +236,16 @@ def test_the_embedded_models_tradeoffs_answer_passes_the_guard(context: DebriefC
         "make a choice based on those criteria."
     )
     assert guard_debrief(raw, context.session, context.evaluation).text == raw
+
+
+def test_a_claim_repeating_the_candidates_words_without_quotation_marks_is_kept(
+    context: DebriefContext,
+) -> None:
+    """Dropped in the first real run (docs quote it); six words in a row are a quote."""
+    reply = "You said that if a worker dies, police expires and another worker reclaims the job."
+    guarded = guard_debrief(reply, context.session, context.evaluation)
+    assert guarded.text == reply
+    assert guarded.quotes[0].quote.startswith("if a worker dies")
+    assert guarded.quotes[0].start is not None
+    close = "You said that if a worker dies, the lease expires and the job is retried."
+    assert guard_debrief(close, context.session, context.evaluation).text == ""
