@@ -91,6 +91,10 @@ ILLUSTRATION = re.compile(
     re.IGNORECASE,
 )
 """A quote introduced as what a stronger answer would say, not as the candidate's."""
+REFERS_BACK = re.compile(r"(?:this|that|it|these|those|which)\b", re.IGNORECASE)
+"""A sentence opening like this leans on the one before: shown alone after a dropped one
+it reads as a verdict on nothing (the bundled model: "This is correct but could be
+improved by adding more details about how fencing tokens ... are used")."""
 STATED_LEVEL = re.compile(
     r"\b(?:got|get|gets|scored|earned|received|reached|(?:you|you're|you are) at)\s+"
     r"(?:a |an )?(?:level |score of )?([1-4])\b",
@@ -341,9 +345,12 @@ def guard_debrief(raw: str, session: Session, evaluation: Evaluation) -> Guarded
     kept: list[str] = []
     quotes: list[QuoteRef] = []
     dropped: list[str] = []
+    previous_dropped = False
     for sentence in split_sentences(text):
         located: list[QuoteRef] = []
         problem: str | None = None
+        if previous_dropped and REFERS_BACK.match(sentence):
+            problem = "referred to a sentence not shown"
         claim = CANDIDATE_CLAIM.search(sentence) is not None
         for quoted in _QUOTED.findall(sentence):
             found = find_quote(session, quoted)
@@ -367,6 +374,7 @@ def guard_debrief(raw: str, session: Session, evaluation: Evaluation) -> Guarded
             negative = NEGATIVE.search(sentence) is not None
             if not (negative and any(len(said & m) >= MIN_SHARED_WORDS for m in missing)):
                 problem = "said what the candidate said without quoting them"
+        previous_dropped = problem is not None
         if problem is not None:
             dropped.append(f"{sentence} [{problem}]")
             continue

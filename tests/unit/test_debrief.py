@@ -249,3 +249,15 @@ def test_a_claim_repeating_the_candidates_words_without_quotation_marks_is_kept(
     assert guarded.quotes[0].start is not None
     close = "You said that if a worker dies, the lease expires and the job is retried."
     assert guard_debrief(close, context.session, context.evaluation).text == ""
+
+
+def test_a_sentence_leaning_on_a_dropped_one_goes_with_it(context: DebriefContext) -> None:
+    reply = (
+        "You said the queue was Kafka. This is correct but could be improved. "
+        "A staff answer adds fencing tokens."
+    )
+    guarded = guard_debrief(reply, context.session, context.evaluation)
+    assert guarded.text == "A staff answer adds fencing tokens."
+    assert "referred to a sentence not shown" in guarded.dropped[1]
+    kept = "A staff answer adds fencing tokens. This stops a late worker."
+    assert guard_debrief(kept, context.session, context.evaluation).text == kept
