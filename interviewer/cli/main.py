@@ -13,7 +13,9 @@ from interviewer import __version__
 from interviewer.cli import (
     bench_cmd,
     content_cmds,
+    debrief_cmd,
     doctor_cmd,
+    drill_cmd,
     models_cmd,
     practice_cmd,
     review_cmds,
@@ -34,6 +36,8 @@ COMMAND_GROUPS = [
     score_cmd,
     sessions_cmd,
     review_cmds,
+    debrief_cmd,
+    drill_cmd,
     content_cmds,
     doctor_cmd,
     models_cmd,

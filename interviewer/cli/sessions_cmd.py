@@ -18,6 +18,7 @@ def run(args: argparse.Namespace) -> int:
 
     from interviewer.adapters.store.files import FileSessionStore
     from interviewer.cli.output import console, id_table
+    from interviewer.core.session import SessionKind
     from interviewer.errors import InterviewerError
     from interviewer.evaluation import load_evaluation
     from interviewer.settings import load_settings
@@ -33,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
             continue
         evaluation = load_evaluation(store, session_id)
         overall = evaluation.overall if evaluation is not None else None
+        drill = session.kind is SessionKind.DRILL
+        if drill:
+            overall = session.drill_score  # the share of its items shown
         rows.append(
             {
                 "id": session_id,
@@ -40,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
                 "persona": session.persona_id,
                 "rubric": session.rubric_id,
                 "question": session.question_id,
+                "kind": session.kind.value,
                 "level": session.level.value,
                 "status": session.status.value,
                 "turns": len(session.turns),
@@ -74,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         score = "" if row["overall"] is None else f"{row['overall']:.0f}"
         table.add_row(
             row["id"],
-            row["question"],
+            "drill" if row["kind"] == SessionKind.DRILL else row["question"],
             row["persona"],
             row["level"],
             row["status"],

@@ -197,6 +197,12 @@ class ChecklistItem(Strict):
         "choice, flip, deciding, scale, assumption): also credit a span that performs that act "
         "in any domain's words, e.g. 'I'd take A because B' for a choice.",
     )
+    drill_prompt: str = Field(
+        default="",
+        description="A prompt that practises this item alone in a drill round ('A worker "
+        "dies right after charging the card: what now?'); empty: the drill asks the probe "
+        "of its criterion closest to the item.",
+    )
 
 
 class LevelAnchors(Strict):

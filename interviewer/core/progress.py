@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from interviewer.core.scoring import Evaluation
-from interviewer.core.session import Session, Word
+from interviewer.core.session import Session, SessionKind, Word
 
 __all__ = [
     "SORT_KEYS",
@@ -84,14 +84,16 @@ class SessionRow:
 
 
 def session_row(session: Session, evaluation: Evaluation | None) -> SessionRow:
+    """A drill's score is the share of its items shown (it has no evaluation)."""
+    drill = session.kind is SessionKind.DRILL
     return SessionRow(
         id=session.id,
         created_at=session.created_at,
         persona=session.persona_id,
         rubric=session.rubric_id,
-        question=session.question_id,
+        question=f"drill: {len(session.drill_items)} items" if drill else session.question_id,
         level=session.level.value,
-        overall=evaluation.overall if evaluation else None,
+        overall=session.drill_score if drill else evaluation.overall if evaluation else None,
         duration=session.duration,
         status=session.status.value,
     )
@@ -146,6 +148,8 @@ class TrendPoint:
     """0-100."""
     level: int | None = None
     """The criterion level (1-4); None for the overall series."""
+    drill: bool = False
+    """A drill round: its value is the share of its items shown, not a round's overall."""
 
 
 @dataclass(frozen=True)
@@ -169,17 +173,26 @@ class Trend:
 OVERALL = "overall"
 
 
-def trends(scored: Sequence[tuple[Session, Evaluation]]) -> list[Trend]:
+def trends(
+    scored: Sequence[tuple[Session, Evaluation]], drills: Sequence[Session] = ()
+) -> list[Trend]:
     """The overall series first, then one per criterion in order of first appearance.
 
     Sessions are ordered by when they were recorded; a criterion's series holds only the
     sessions whose rubric has it (rounds on different rubrics share criteria such as
-    ``tradeoffs``).
+    ``tradeoffs``). Scored ``drills`` join the overall series as points marked ``drill``;
+    they judge items, not criterion levels, so no criterion series has them.
     """
-    ordered = sorted(scored, key=lambda pair: (pair[0].created_at, pair[0].id))
+    rounds: list[tuple[Session, Evaluation | None]] = list(scored)
+    rounds += [(d, None) for d in drills if d.drill_score is not None]
+    ordered = sorted(rounds, key=lambda pair: (pair[0].created_at, pair[0].id))
     overall = Trend(OVERALL, "Overall")
     by_id: dict[str, Trend] = {}
     for session, evaluation in ordered:
+        if evaluation is None:
+            value = session.drill_score or 0
+            overall.points.append(TrendPoint(session.id, session.created_at, value, drill=True))
+            continue
         overall.points.append(TrendPoint(session.id, session.created_at, evaluation.overall))
         for criterion in evaluation.criteria:
             trend = by_id.setdefault(criterion.id, Trend(criterion.id, criterion.title))
@@ -201,11 +214,23 @@ class MissedItem:
     """How many scored sessions could have shown it (their rubric has the item)."""
 
 
-def most_missed(evaluations: Iterable[Evaluation], limit: int = 5) -> list[MissedItem]:
-    """Items missed most often, most first; ties by the share of chances missed, then id."""
+def most_missed(
+    evaluations: Iterable[Evaluation], limit: int = 5, drills: Iterable[Session] = ()
+) -> list[MissedItem]:
+    """Items missed most often, most first; ties by the share of chances missed, then id.
+
+    Each scored drill item is one more chance at the item, and a miss when not shown."""
     counts: dict[str, int] = {}
     chances: dict[str, int] = {}
     about: dict[str, tuple[str, str]] = {}
+    for drill in drills:
+        for item in drill.drill_items:
+            if item.hit is None:
+                continue
+            chances[item.item_id] = chances.get(item.item_id, 0) + 1
+            if not item.hit:
+                counts[item.item_id] = counts.get(item.item_id, 0) + 1
+                about.setdefault(item.item_id, (item.description, item.criterion_id))
     for evaluation in evaluations:
         for criterion in evaluation.criteria:
             seen = {q.item_id for q in criterion.evidence}

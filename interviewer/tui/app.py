@@ -22,7 +22,7 @@ from interviewer.settings import Settings
 from interviewer.tui.stall import INTERVAL as STALL_INTERVAL
 from interviewer.tui.stall import StallMonitor
 
-StartScreen = Literal["home", "practice", "review"]
+StartScreen = Literal["home", "practice", "review", "drill"]
 
 
 class InterviewerApp(App[int]):
@@ -72,6 +72,8 @@ class InterviewerApp(App[int]):
             self.start_practice()
         elif self.start == "review":
             self.open_review(self.review_session)
+        elif self.start == "drill":
+            self.open_drill()
 
     def start_practice(
         self,
@@ -100,6 +102,18 @@ class InterviewerApp(App[int]):
             )
         )
 
+    def open_drill(self) -> None:
+        from interviewer.tui.screens.drill import DrillScreen
+
+        self.push_screen(DrillScreen())
+
+    def open_debrief(self, session_id: str) -> None:
+        from interviewer.adapters.store.files import FileSessionStore
+        from interviewer.tui.screens.debrief import DebriefScreen
+
+        store = FileSessionStore(self.settings.recordings_dir)
+        self.push_screen(DebriefScreen(store, session_id))
+
     def show_feedback(self, session_id: str) -> None:
         """After a round: replace the round's screen with its scored recording."""
         from interviewer.adapters.store.files import FileSessionStore
@@ -126,6 +140,11 @@ class InterviewerApp(App[int]):
         )
         yield SystemCommand(
             "Review recordings", "Replay answers, see evidence, re-score", self.open_review
+        )
+        yield SystemCommand(
+            "Drill what you keep missing",
+            "A short round on your most-missed checklist items",
+            self.open_drill,
         )
         yield SystemCommand(
             "Interviewer personas", "Edit or create personas", self._palette_personas

@@ -62,6 +62,21 @@ class OpenAIChatModel:
         """Set for the embedded server (``EmbeddedServer.paused``): holding it stops the
         server's background work while speech is decoded on the same cores."""
 
+    def with_timeout(self, timeout: float) -> OpenAIChatModel:
+        """The same endpoint with a longer budget per reply (the debrief, where nobody is
+        mid-answer waiting). A stall limit shorter than the old budget (a remote endpoint's)
+        is kept; one equal to it (the embedded server's) grows with it."""
+        stall = self.stall_seconds if self.stall_seconds < self.timeout else timeout
+        patient = OpenAIChatModel(
+            self.base_url,
+            api_key=self._client.api_key,
+            model=self._model,
+            timeout=timeout,
+            stall_seconds=stall,
+        )
+        patient.cpu_gate = self.cpu_gate
+        return patient
+
     @property
     def model_name(self) -> str:
         if self._model is None:

@@ -31,11 +31,12 @@ RANDOM_QUESTION = "__random__"
 
 
 class HomeScreen(Screen[None]):
-    """Start practice, review recordings, edit personas."""
+    """Start practice, review recordings, drill missed items, edit personas."""
 
     BINDINGS = [
         Binding("p", "practice", "Practice"),
         Binding("r", "review", "Review"),
+        Binding("d", "drill", "Drill"),
         Binding("e", "personas", "Personas"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -52,6 +53,7 @@ class HomeScreen(Screen[None]):
             yield OptionList(
                 Option("Practice a round            (p)", id="practice"),
                 Option("Review recordings           (r)", id="review"),
+                Option("Drill what you keep missing (d)", id="drill"),
                 Option("Interviewer personas        (e)", id="personas"),
                 Option("Quit                        (q)", id="quit"),
                 id="home-menu",
@@ -97,6 +99,8 @@ class HomeScreen(Screen[None]):
             self.action_practice()
         elif choice == "review":
             self.action_review()
+        elif choice == "drill":
+            self.action_drill()
         elif choice == "personas":
             self.action_personas()
         elif choice == "quit":
@@ -107,6 +111,9 @@ class HomeScreen(Screen[None]):
 
     def action_review(self) -> None:
         cast("InterviewerApp", self.app).open_review()
+
+    def action_drill(self) -> None:
+        cast("InterviewerApp", self.app).open_drill()
 
     def action_personas(self) -> None:
         from interviewer.tui.screens.persona_editor import PersonaListScreen

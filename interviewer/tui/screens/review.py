@@ -47,6 +47,7 @@ from interviewer.core.ports import SentenceSimilarity
 from interviewer.core.progress import (
     SORT_KEYS,
     SessionRow,
+    Trend,
     broken_row,
     compare,
     current_word_index,
@@ -64,7 +65,7 @@ from interviewer.core.report import (
     render_markdown,
 )
 from interviewer.core.scoring import Evaluation, EvidenceQuote
-from interviewer.core.session import Session, Speaker, Turn
+from interviewer.core.session import Session, SessionKind, Speaker, Turn
 from interviewer.errors import InterviewerError
 from interviewer.evaluation import (
     REPORT_HTML,
@@ -73,7 +74,7 @@ from interviewer.evaluation import (
     load_evaluation,
 )
 from interviewer.tui.screens.persona_editor import ConfirmScreen
-from interviewer.tui.widgets.trend_plot import TrendPlot, sparkline
+from interviewer.tui.widgets.trend_plot import DRILL_MARK, TrendPlot, sparkline
 
 __all__ = [
     "MakePlayer",
@@ -506,6 +507,7 @@ class SessionDetailScreen(Screen[None]):
         Binding("left", "seek(-5)", "−5 s", priority=True),
         Binding("right", "seek(5)", "+5 s", priority=True),
         Binding("s", "score", "Score"),
+        Binding("b", "debrief", "Debrief"),
         Binding("x", "export", "Export"),
         Binding("escape", "back", "Back"),
     ]
@@ -626,6 +628,13 @@ class SessionDetailScreen(Screen[None]):
         if session is None:
             headline.update(Text(f"Cannot open {self.session_id}", style="bold red"))
             levels.update(self.load_error or "")
+            score_now.display = False
+            return
+        if session.kind is SessionKind.DRILL:
+            from interviewer.tui.screens.drill import drill_summary
+
+            headline.update(Text(f"Drill · {session.created_at.astimezone():%Y-%m-%d %H:%M}"))
+            levels.update(drill_summary(session))
             score_now.display = False
             return
         _, question = self._rubric_question()
@@ -975,6 +984,9 @@ class SessionDetailScreen(Screen[None]):
         if self.scoring is not None:
             self.notify(f"Already scoring with {self.scoring}…", severity="warning")
             return
+        if self.session.kind is SessionKind.DRILL:
+            self.notify("A drill is scored item by item as it is answered.", severity="warning")
+            return
         if not self.rubrics:
             self.notify("No rubrics found: check `interviewer rubrics check`.", severity="error")
             return
@@ -1027,6 +1039,19 @@ class SessionDetailScreen(Screen[None]):
         self.notify(f"Scoring failed: {message.reason}", severity="error", timeout=10, markup=False)
 
     # ------------------------------------------------------------------ export, back
+
+    def action_debrief(self) -> None:
+        """Ask the interviewer about this round (tui/screens/debrief.py)."""
+        from interviewer.tui.screens.debrief import DebriefScreen
+
+        if self.session is not None and self.session.kind is SessionKind.DRILL:
+            self.notify("A drill has no debrief: its result is per item.", severity="warning")
+            return
+        if self.player is not None:
+            self.player.stop()
+        self.app.push_screen(
+            DebriefScreen(self.store, self.session_id, make_player=self.make_player)
+        )
 
     def action_export(self) -> None:
         if self.session is None or self.evaluation is None:
@@ -1149,14 +1174,19 @@ class ProgressScreen(Screen[None]):
         super().__init__()
         self.store = store
         self.scored: list[tuple[Session, Evaluation]] = []
+        self.drills: list[Session] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="progress-body"):
             yield Static(id="progress-summary", classes="section")
-            yield TrendPlot(title="Overall score per round (0-100)", id="overall-plot")
+            yield TrendPlot(
+                title=f"Overall score per round (0-100) · {DRILL_MARK} a drill: its items shown",
+                id="overall-plot",
+            )
             yield Static(id="criteria-trends", classes="section")
             yield Static(id="most-missed", classes="section")
+            yield Static(id="next-drill", classes="section")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -1166,10 +1196,13 @@ class ProgressScreen(Screen[None]):
                 session = self.store.load(session_id)
             except InterviewerError:
                 continue  # listed as broken on the sessions screen
+            if session.kind is SessionKind.DRILL:
+                self.drills.append(session)
+                continue
             evaluation = load_evaluation(self.store, session_id)
             if evaluation is not None:
                 self.scored.append((session, evaluation))
-        series = trends(self.scored)
+        series = trends(self.scored, self.drills)
         overall = series[0]
         summary = self.query_one("#progress-summary", Static)
         if not overall.points:
@@ -1177,16 +1210,19 @@ class ProgressScreen(Screen[None]):
                 "No scored rounds yet. Score a round (s on its detail) to start a trend."
             )
         else:
-            change = overall.change
+            full = Trend(overall.id, overall.title, [p for p in overall.points if not p.drill])
+            change = full.change
             trend = "" if change is None else f", {change:+d} since the first"
+            latest = f": latest {full.points[-1].value}/100{trend}." if full.points else "."
             summary.update(
                 Text.assemble(
-                    (f"{len(overall.points)} scored round(s)", "bold"),
-                    f": latest {overall.points[-1].value}/100{trend}."
-                    + ("" if change is not None else " Score another round to see a trend."),
+                    (f"{len(full.points)} scored round(s), {len(self.drills)} drill(s)", "bold"),
+                    latest + ("" if change is not None else " Score another round to see a trend."),
                 )
             )
-        self.query_one(TrendPlot).values = tuple(float(v) for v in overall.values)
+        plot = self.query_one(TrendPlot)
+        plot.values = tuple(float(v) for v in overall.values)
+        plot.marked = tuple(p.drill for p in overall.points)
         rows = Text("Per criterion (oldest → newest, level 1-4)\n", style="bold")
         width = max((len(t.title) for t in series[1:]), default=10)
         for trend_ in series[1:]:
@@ -1196,7 +1232,7 @@ class ProgressScreen(Screen[None]):
             rows.append(f" {' → '.join(str(level) for level in levels[-6:])}\n", style="dim")
         rows.rstrip()
         self.query_one("#criteria-trends", Static).update(rows if len(series) > 1 else "")
-        missed = most_missed(e for _, e in self.scored)
+        missed = most_missed((e for _, e in self.scored), drills=self.drills)
         text = Text("Checklist items most often missed\n", style="bold")
         for item in missed:
             text.append(f"{item.count}/{item.sessions} ", style="bold red")
@@ -1204,6 +1240,9 @@ class ProgressScreen(Screen[None]):
             text.append(f"({item.criterion})\n", style="dim")
         text.rstrip()
         self.query_one("#most-missed", Static).update(text if missed else "")
+        from interviewer.tui.screens.drill import next_drill_text
+
+        self.query_one("#next-drill", Static).update(next_drill_text(self.scored, self.drills))
 
     def action_back(self) -> None:
         self.dismiss(None)

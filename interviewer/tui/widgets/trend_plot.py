@@ -14,12 +14,14 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-__all__ = ["TrendPlot", "braille_lines", "sparkline"]
+__all__ = ["DRILL_MARK", "TrendPlot", "braille_lines", "marker_line", "sparkline"]
 
 _BRAILLE_BASE = 0x2800
 # Dot bit for (column 0-1, row 0-3) inside one braille cell.
 _DOT = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 _BLOCKS = "▁▂▃▄▅▆▇█"
+DRILL_MARK = "◆"
+"""Under a point that is a drill round (its value is the share of its items shown)."""
 
 
 def sparkline(values: Sequence[float], low: float = 0.0, high: float = 100.0) -> str:
@@ -30,6 +32,23 @@ def sparkline(values: Sequence[float], low: float = 0.0, high: float = 100.0) ->
         share = min(1.0, max(0.0, (value - low) / span))
         out.append(_BLOCKS[round(share * (len(_BLOCKS) - 1))])
     return "".join(out)
+
+
+def _point_columns(count: int, width: int) -> list[int]:
+    """The cell column each of ``count`` points is drawn in (as ``braille_lines`` does)."""
+    dots_x = max(1, width) * 2
+    if count == 1:
+        return [(dots_x // 2) // 2]
+    return [round(i * (dots_x - 1) / (count - 1)) // 2 for i in range(count)]
+
+
+def marker_line(marked: Sequence[bool], width: int, mark: str = DRILL_MARK) -> str:
+    """A row of ``width`` cells with ``mark`` under each marked point of the plot above."""
+    cells = [" "] * max(1, width)
+    for column, is_marked in zip(_point_columns(len(marked), width), marked, strict=True):
+        if is_marked:
+            cells[column] = mark
+    return "".join(cells)
 
 
 def braille_lines(
@@ -79,6 +98,8 @@ class TrendPlot(Widget):
     """
 
     values: reactive[tuple[float, ...]] = reactive(())
+    marked: reactive[tuple[bool, ...]] = reactive(())
+    """One flag per value: drawn with ``DRILL_MARK`` under the plot (empty: no row)."""
 
     def __init__(
         self,
@@ -98,7 +119,8 @@ class TrendPlot(Widget):
 
     def render(self) -> Text:
         axis = max(len(f"{self.high:g}"), len(f"{self.low:g}"))
-        rows = max(1, self.size.height - (1 if self.title else 0))
+        marks = len(self.marked) == len(self.values) and any(self.marked)
+        rows = max(1, self.size.height - (1 if self.title else 0) - (1 if marks else 0))
         width = max(1, self.size.width - axis - 2)
         lines = braille_lines(self.values, width, rows, self.low, self.high)
         text = Text()
@@ -115,4 +137,7 @@ class TrendPlot(Widget):
             text.append(line, style="bold cyan")
             if number < len(lines) - 1:
                 text.append("\n")
+        if marks:
+            text.append("\n" + " " * (axis + 2))
+            text.append(marker_line(self.marked, width), style="bold magenta")
         return text
