@@ -21,12 +21,22 @@ from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from interviewer.adapters import model_assets
-from interviewer.core.glossary import biasing_prompt, normalize_for_matching
+from interviewer.core.glossary import (
+    DEFAULT_PROMPT_CHARS,
+    biasing_prompt,
+    normalize_for_matching,
+)
 from interviewer.core.hallucination import drop_reason, is_known_hallucination, repetition_loop
 from interviewer.core.ports import SAMPLE_RATE, Samples, Transcript
 from interviewer.core.session import Word
 from interviewer.errors import ConfigError
 from interviewer.settings import STTSettings
+
+FULL_PROMPT_CHARS = 780
+"""The final pass per answer lists the whole glossary in its prompt, as far as Whisper's
+223 prompt tokens allow (~3.5 characters a token; 62 terms of the system-design rubric
+are 793 characters, 224 tokens). Live decodes keep the shorter ``DEFAULT_PROMPT_CHARS``
+prompt: each prompt token costs decode time, and the final pass replaces their text."""
 
 CHUNK_SECONDS = 20.0
 """Longest audio decoded in one piece (see ``WhisperTranscriber.recognize``)."""
@@ -96,6 +106,14 @@ class _OnePassWhisperModel(WhisperModel):  # type: ignore[misc]  # untyped libra
     than a window, that second pass only re-reads the trailing silence the first pass
     already heard in full: measured on 1-16 s clips, every decode took two passes, and
     stopping after the first kept the same words in 0.35-0.7 s instead of 0.65-1.1 s.
+
+    Worse, that new window is decoded without the glossary prompt (faster-whisper gives
+    ``initial_prompt`` to the first window only, and ``condition_on_previous_text`` is
+    off), and on a remnant of a second or less it invents: on dev clips Whisper base
+    added "I'm going to cut it.", "It's annoying.", "Yeah." after the answer, and heard
+    "...check against the latest lease" as "...check Against the way this please." So
+    every decode stops after its first window (pieces are at most ``CHUNK_SECONDS``);
+    speech the window did not reach is decoded again, prompted, by ``_cover_tail``.
     ``one_pass`` is set per call by ``WhisperTranscriber`` (one caller at a time).
     """
 
@@ -157,13 +175,19 @@ class WhisperTranscriber:
 
     @classmethod
     def from_settings(
-        cls, settings: STTSettings, *, glossary: Sequence[str] = ()
+        cls,
+        settings: STTSettings,
+        *,
+        glossary: Sequence[str] = (),
+        prompt_chars: int = DEFAULT_PROMPT_CHARS,
     ) -> WhisperTranscriber:
-        """The configured model, biased with ``glossary`` when ``use_glossary_prompt``.
+        """The configured model, biased with ``glossary`` when ``use_glossary_prompt``
+        (an ``initial_prompt`` of at most ``prompt_chars``; ``FULL_PROMPT_CHARS`` for the
+        final pass per answer).
 
         ``stt.model`` is a model dir, or ``"tiny.en"`` / ``"base"`` for a bundled model
         (base is assembled into the cache dir on first use)."""
-        prompt = biasing_prompt(glossary) if settings.use_glossary_prompt else ""
+        prompt = biasing_prompt(glossary, prompt_chars) if settings.use_glossary_prompt else ""
         return cls(
             model_assets.whisper_model_dir(settings.model),
             compute_type=settings.compute_type,
@@ -313,7 +337,7 @@ class WhisperTranscriber:
         fallback: bool,
         window_frames: int | None,
     ) -> list[RecognizedSegment]:
-        self._model.one_pass = not fallback
+        self._model.one_pass = True
         self._model.window_frames = window_frames
         segments, info = self._model.transcribe(
             audio,
