@@ -51,12 +51,14 @@ class ToneRecognizer:
     def __init__(self) -> None:
         self.windows: list[float] = []
         self.prompts: list[str | None] = []
+        self.fallbacks: list[bool] = []
 
     def recognize(
         self, audio: Samples, *, prompt: str | None = None, fallback: bool = True
     ) -> list[RecognizedSegment]:
         self.windows.append(audio.size / SAMPLE_RATE)
         self.prompts.append(prompt)
+        self.fallbacks.append(fallback)
         loud = np.concatenate([[False], np.abs(audio) > 0.01, [False]])
         edges = np.flatnonzero(np.diff(loud.astype(np.int8)))
         runs = list(zip(edges[::2], edges[1::2], strict=True))
@@ -151,6 +153,28 @@ def test_bad_decodes_lose_no_words(fault: str, pause_every: int, bad_in_a_row: i
         feed_all(stream, audio)
         final = stream.finish()
         assert [w.word for w in final.words] == [w.word for w in expected], bad_decode
+
+
+@pytest.mark.parametrize("redecode_at_pauses", [True, False])
+def test_speech_up_to_a_pause_is_decoded_whole_and_committed(redecode_at_pauses: bool) -> None:
+    # Greedy decodes of short windows lost words a whole decode keeps (issue 17), so at a
+    # pause the speech since the last commit is decoded the way whole files are.
+    audio, _ = speech(10, 5)
+    first_pause_ends = 5 * WORD_S + 4 * GAP_S + PAUSE_S
+    recognizer = ToneRecognizer()
+    stream = StreamingTranscriber(recognizer, redecode_at_pauses=redecode_at_pauses)
+    feed_all(stream, audio[: int(first_pause_ends * SAMPLE_RATE)])
+    if not redecode_at_pauses:
+        assert stream.pause_decodes == 0
+        assert not any(recognizer.fallbacks)
+        return
+    assert stream.pause_decodes == 1
+    whole = recognizer.fallbacks.index(True)
+    assert recognizer.windows[whole] >= 5 * WORD_S + 4 * GAP_S
+    assert recognizer.fallbacks.count(True) == 1
+    assert stream.partial.committed == "w0 w1 w2 w3 w4"
+    feed_all(stream, audio[int(first_pause_ends * SAMPLE_RATE) :])
+    assert stream.finish().text == " ".join(f"w{i}" for i in range(10))
 
 
 def test_partials_grow_and_committed_text_is_never_revised() -> None:
