@@ -1,24 +1,22 @@
 """Accuracy of the three ways an answer becomes text, per voice and noise (issue 17).
 
 For every clip (the ``stt_corpus`` answers in several espeak-ng voices and speaking rates
-and Piper at several rates, clean and with pink, brown or babble noise at 5-20 dB SNR):
+and Piper at several rates, clean and with pink, brown or babble noise at 5-20 dB SNR),
+in two splits fixed before any tuning (``SPLITS``: dev to tune on, held-out to report):
 
 - **naive**: plain faster-whisper, as anyone would call it: ``model.transcribe`` with
-  tiny.en, 5 beams, the rubric glossary as ``initial_prompt``, no VAD. The bar the app
-  must clear.
+  tiny.en, 5 beams, the rubric glossary prompt as ``initial_prompt``, no VAD. The bar
+  the app must clear.
 - **live**: the streaming transcriber fed 100 ms blocks (as fast as it decodes), then
-  ``finish()`` at the end of speech: the text shown while the candidate speaks.
+  ``finish()`` at the end of the clip: the text the interviewer's reply is made from.
 - **final**: the final pass per answer (``BudgetedTranscriber``: Whisper base where it
-  fits the 15 s budget, else tiny.en; 5 beams, glossary prompt): the text that is scored.
+  fits the 15 s budget, else tiny.en; 5 beams, the whole glossary as prompt): the text
+  that is scored.
 
 Each reports WER, glossary-term recall and dropped tails: clips whose last five
 reference words are all missing from the text (what issue 17 saw: "...and work as
-full-to-least net-n", nothing after).
-
-Measured (2 answers per voice, 60 clips, 475 s, 2 cores shared): WER / term recall
-naive 21.0% / 89.0%, live 32.8% / 60.7%, final 19.2% / 85.5% (Whisper base on every
-clip); no dropped tails in any path. On the issue's kind of clips before the tail fix
-the app's whole-file path lost one clip's last 2.7 s in 24 (``WhisperTranscriber``).
+full-to-least net-n", nothing after). Figures: ``bench/results/stt-accuracy.json`` and
+docs/transcription.md.
 """
 
 from __future__ import annotations

@@ -177,6 +177,19 @@ def test_speech_up_to_a_pause_is_decoded_whole_and_committed(redecode_at_pauses:
     assert stream.finish().text == " ".join(f"w{i}" for i in range(10))
 
 
+def test_pauses_are_found_above_a_noisy_rooms_floor() -> None:
+    # The pauses hold steady noise at 0.009 RMS, above the fixed SILENCE_RMS (0.005) the
+    # pause detector once used alone: it never saw them.
+    audio, _ = speech(10, 5)
+    audio[audio == 0] = 0.009
+    first_pause_ends = 5 * WORD_S + 4 * GAP_S + PAUSE_S
+    stream = StreamingTranscriber(ToneRecognizer())
+    feed_all(stream, audio[: int(first_pause_ends * SAMPLE_RATE)])
+    assert stream.pause_decodes == 1
+    assert stream.partial.committed == "w0 w1 w2 w3 w4"
+    assert stream.settled_text() == "w0 w1 w2 w3 w4"
+
+
 def test_partials_grow_and_committed_text_is_never_revised() -> None:
     audio, _ = speech(60, 5)
     stream = StreamingTranscriber(ToneRecognizer())

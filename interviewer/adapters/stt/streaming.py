@@ -33,6 +33,9 @@ from interviewer.core.session import Word
 SILENCE_RMS = 0.005
 """A 50 ms frame quieter than this (about -46 dBFS) holds no speech worth decoding; even
 a quiet microphone puts voiced speech well above it."""
+NOISE_FLOOR_FACTOR = 2.0
+"""A frame under twice the noise floor (6 dB above it) holds no speech."""
+NOISE_FLOOR_SECONDS = 30.0
 PAUSE_SECONDS = 0.3
 """A quiet stretch this long after speech triggers an early update."""
 FINISH_OVERLAP = 1.0
@@ -72,13 +75,26 @@ class Partial:
     audio_seconds: float
 
 
-def _quiet(samples: Samples) -> bool:
+def _frame_rms(samples: Samples) -> Samples:
     frame = SAMPLE_RATE // 20
     usable = samples[: samples.size - samples.size % frame]
-    if usable.size == 0:
-        return True
-    rms = np.sqrt(np.mean(np.square(usable.reshape(-1, frame)), axis=1))
-    return bool(rms.max() < SILENCE_RMS)
+    return np.asarray(np.sqrt(np.mean(np.square(usable.reshape(-1, frame)), axis=1)), np.float32)
+
+
+def _quiet(samples: Samples, threshold: float = SILENCE_RMS) -> bool:
+    rms = _frame_rms(samples)
+    return bool(rms.size == 0 or rms.max() < threshold)
+
+
+def _silence_threshold(buffer: Samples) -> float:
+    """``SILENCE_RMS``, or ``NOISE_FLOOR_FACTOR`` times the room's noise floor (the 10th
+    percentile of the last ``NOISE_FLOOR_SECONDS``' 50 ms frames) when that is louder:
+    in a noisy room the pauses between sentences are not silent, and a fixed threshold
+    never found them."""
+    rms = _frame_rms(buffer[-int(NOISE_FLOOR_SECONDS * SAMPLE_RATE) :])
+    if rms.size < 10:
+        return SILENCE_RMS
+    return max(SILENCE_RMS, NOISE_FLOOR_FACTOR * float(np.percentile(rms, 10)))
 
 
 class StreamingTranscriber:
@@ -125,6 +141,8 @@ class StreamingTranscriber:
         """Sample index where uncommitted audio starts."""
         self._tentative: list[Word] = []
         self._decoded_until = 0
+        self._silence_rms = SILENCE_RMS
+        """Frames quieter than this hold no speech (see ``_silence_threshold``)."""
         self._partial = Partial("", "", 0.0)
 
     @property
@@ -139,7 +157,7 @@ class StreamingTranscriber:
         """What ``finish()`` would return now without decoding anything: the text so
         far, when only silence came in since the last update; else None."""
         buffer = self._audio()
-        if not _quiet(buffer[self._decoded_until :]):
+        if not _quiet(buffer[self._decoded_until :], self._silence_rms):
             return None
         return join_words(self._committed_words + self._tentative)
 
@@ -162,10 +180,11 @@ class StreamingTranscriber:
         pause = int(PAUSE_SECONDS * SAMPLE_RATE)
         # A pause after new speech is the likeliest end of the turn: decode now, so that
         # finish() finds nothing left to do when the turn does end there.
-        paused_after_speech = _quiet(fresh[-pause:]) and not _quiet(fresh[:-pause])
+        quiet = self._silence_rms
+        paused_after_speech = _quiet(fresh[-pause:], quiet) and not _quiet(fresh[:-pause], quiet)
         if waiting < self.partial_every * SAMPLE_RATE and not paused_after_speech:
             return None
-        if _quiet(fresh):
+        if _quiet(fresh, quiet):
             # Only silence since the last update: the text cannot have changed.
             self._decoded_until = total
         elif paused_after_speech and self.redecode_at_pauses:
@@ -184,7 +203,7 @@ class StreamingTranscriber:
         since the last update. Call ``reset()`` before feeding the next turn.
         """
         buffer = self._audio()
-        if not _quiet(buffer[self._decoded_until :]):
+        if not _quiet(buffer[self._decoded_until :], self._silence_rms):
             # Speech arrived since the last update. Words that update heard well before
             # its end are kept, so the final decode covers only the last moments.
             stable_before = self._decoded_until / SAMPLE_RATE - FINISH_OVERLAP
@@ -218,6 +237,7 @@ class StreamingTranscriber:
         segments = self.transcriber.recognize(buffer[start:], prompt=self._prompt(), fallback=False)
         self.decodes += 1
         self._decoded_until = buffer.size
+        self._silence_rms = _silence_threshold(buffer)
         shifted = [_shift(segment, offset) for segment in segments]
         if final:
             self._tentative = [w for s in shifted for w in s.words]
@@ -247,7 +267,7 @@ class StreamingTranscriber:
             # again), so that audio is skipped only once the window has grown past the
             # forced-commit bound with nothing heard in two decodes running.
             skipped = buffer[int(commit_until * SAMPLE_RATE) : int(settled_before * SAMPLE_RATE)]
-            if _quiet(skipped) or (not previous and forced):
+            if _quiet(skipped, self._silence_rms) or (not previous and forced):
                 commit_until = settled_before
         if commit_until > offset:
             next_start = remaining[0].start if remaining else settled_before
@@ -272,6 +292,7 @@ class StreamingTranscriber:
         self.decodes += 1
         self.pause_decodes += 1
         self._decoded_until = buffer.size
+        self._silence_rms = _silence_threshold(buffer)
         words = [w for segment in segments for w in _shift(segment, offset).words]
         previous, self._tentative = self._tentative, words
         if words and _shared(words, previous) >= PAUSE_AGREEMENT:
