@@ -183,7 +183,7 @@ def test_pauses_are_found_above_a_noisy_rooms_floor() -> None:
     audio, _ = speech(10, 5)
     audio[audio == 0] = 0.009
     first_pause_ends = 5 * WORD_S + 4 * GAP_S + PAUSE_S
-    stream = StreamingTranscriber(ToneRecognizer())
+    stream = StreamingTranscriber(ToneRecognizer(), redecode_at_pauses=True)
     feed_all(stream, audio[: int(first_pause_ends * SAMPLE_RATE)])
     assert stream.pause_decodes == 1
     assert stream.partial.committed == "w0 w1 w2 w3 w4"
