@@ -97,11 +97,13 @@ def real_services(settings: Settings) -> Services:
             BudgetedTranscriber,
             ModelChoice,
         )
-        from interviewer.adapters.stt.whisper import WhisperTranscriber
+        from interviewer.adapters.stt.whisper import FULL_PROMPT_CHARS, WhisperTranscriber
 
         def loader(model: str) -> Callable[[], WholeTranscriber]:
             stt = settings.stt.model_copy(update={"model": model})
-            return lambda: WhisperTranscriber.from_settings(stt, glossary=glossary)
+            return lambda: WhisperTranscriber.from_settings(
+                stt, glossary=glossary, prompt_chars=FULL_PROMPT_CHARS
+            )
 
         live = settings.stt.model or "tiny.en"
         choices = [ModelChoice(live, loader(live), TINY_EN_RTF)]

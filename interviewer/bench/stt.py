@@ -84,6 +84,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only the naive/live/final accuracy table (bench/results/stt-accuracy.json)",
     )
     parser.add_argument(
+        "--split",
+        choices=("dev", "held-out", "both"),
+        default="both",
+        help="accuracy clips: dev (tuned on), held-out (other voices and answers), or both",
+    )
+    parser.add_argument(
         "--trials",
         type=int,
         default=6,
@@ -658,6 +664,7 @@ def _run_accuracy(args: argparse.Namespace, glossary: list[str], prompt: str) ->
             prompt,
             answers=args.accuracy_answers,
             threads=args.threads,
+            splits=("dev", "held-out") if args.split == "both" else (args.split,),
             log=lambda text: status.update(text),
         )
     figures["rubric"] = args.rubric

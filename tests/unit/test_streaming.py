@@ -51,12 +51,14 @@ class ToneRecognizer:
     def __init__(self) -> None:
         self.windows: list[float] = []
         self.prompts: list[str | None] = []
+        self.fallbacks: list[bool] = []
 
     def recognize(
         self, audio: Samples, *, prompt: str | None = None, fallback: bool = True
     ) -> list[RecognizedSegment]:
         self.windows.append(audio.size / SAMPLE_RATE)
         self.prompts.append(prompt)
+        self.fallbacks.append(fallback)
         loud = np.concatenate([[False], np.abs(audio) > 0.01, [False]])
         edges = np.flatnonzero(np.diff(loud.astype(np.int8)))
         runs = list(zip(edges[::2], edges[1::2], strict=True))
@@ -153,6 +155,41 @@ def test_bad_decodes_lose_no_words(fault: str, pause_every: int, bad_in_a_row: i
         assert [w.word for w in final.words] == [w.word for w in expected], bad_decode
 
 
+@pytest.mark.parametrize("redecode_at_pauses", [True, False])
+def test_speech_up_to_a_pause_is_decoded_whole_and_committed(redecode_at_pauses: bool) -> None:
+    # Greedy decodes of short windows lost words a whole decode keeps (issue 17), so at a
+    # pause the speech since the last commit is decoded the way whole files are.
+    audio, _ = speech(10, 5)
+    first_pause_ends = 5 * WORD_S + 4 * GAP_S + PAUSE_S
+    recognizer = ToneRecognizer()
+    stream = StreamingTranscriber(recognizer, redecode_at_pauses=redecode_at_pauses)
+    feed_all(stream, audio[: int(first_pause_ends * SAMPLE_RATE)])
+    if not redecode_at_pauses:
+        assert stream.pause_decodes == 0
+        assert not any(recognizer.fallbacks)
+        return
+    assert stream.pause_decodes == 1
+    whole = recognizer.fallbacks.index(True)
+    assert recognizer.windows[whole] >= 5 * WORD_S + 4 * GAP_S
+    assert recognizer.fallbacks.count(True) == 1
+    assert stream.partial.committed == "w0 w1 w2 w3 w4"
+    feed_all(stream, audio[int(first_pause_ends * SAMPLE_RATE) :])
+    assert stream.finish().text == " ".join(f"w{i}" for i in range(10))
+
+
+def test_pauses_are_found_above_a_noisy_rooms_floor() -> None:
+    # The pauses hold steady noise at 0.009 RMS, above the fixed SILENCE_RMS (0.005) the
+    # pause detector once used alone: it never saw them.
+    audio, _ = speech(10, 5)
+    audio[audio == 0] = 0.009
+    first_pause_ends = 5 * WORD_S + 4 * GAP_S + PAUSE_S
+    stream = StreamingTranscriber(ToneRecognizer(), redecode_at_pauses=True)
+    feed_all(stream, audio[: int(first_pause_ends * SAMPLE_RATE)])
+    assert stream.pause_decodes == 1
+    assert stream.partial.committed == "w0 w1 w2 w3 w4"
+    assert stream.settled_text() == "w0 w1 w2 w3 w4"
+
+
 def test_partials_grow_and_committed_text_is_never_revised() -> None:
     audio, _ = speech(60, 5)
     stream = StreamingTranscriber(ToneRecognizer())
@@ -173,7 +210,10 @@ def test_committed_text_is_passed_on_as_prompt_context() -> None:
     feed_all(stream, audio)
     last_prompt = recognizer.prompts[-1] or ""
     assert last_prompt.startswith("Terms: w.")
-    assert stream.partial.committed.split()[-1] in last_prompt
+    # The last decode continued the text committed before it (all of it fits here).
+    context = last_prompt.removeprefix("Terms: w.").split()
+    assert len(context) >= 30
+    assert stream.partial.committed.split()[: len(context)] == context
 
 
 def test_finish_after_a_pause_decodes_nothing_more() -> None:

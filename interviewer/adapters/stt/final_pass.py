@@ -2,7 +2,7 @@
 
 Live decodes are greedy over short windows: they must keep pace with the voice. When an
 answer ends, its whole recording is decoded again the way whole files are
-(``WhisperTranscriber.transcribe``: 5 beams, the rubric glossary as ``initial_prompt``,
+(``WhisperTranscriber.transcribe``: 5 beams, the whole rubric glossary as ``initial_prompt``,
 pieces cut at pauses, missed tails decoded again), in one worker thread, while the
 interviewer speaks. ``LiveRound`` then puts that transcript, word times included, in
 the session in place of the live one, so scoring and review read it.

@@ -21,12 +21,22 @@ from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from interviewer.adapters import model_assets
-from interviewer.core.glossary import biasing_prompt
-from interviewer.core.hallucination import drop_reason, repetition_loop
+from interviewer.core.glossary import (
+    DEFAULT_PROMPT_CHARS,
+    biasing_prompt,
+    normalize_for_matching,
+)
+from interviewer.core.hallucination import drop_reason, is_known_hallucination, repetition_loop
 from interviewer.core.ports import SAMPLE_RATE, Samples, Transcript
 from interviewer.core.session import Word
 from interviewer.errors import ConfigError
 from interviewer.settings import STTSettings
+
+FULL_PROMPT_CHARS = 780
+"""The final pass per answer lists the whole glossary in its prompt, as far as Whisper's
+223 prompt tokens allow (~3.5 characters a token; 62 terms of the system-design rubric
+are 793 characters, 224 tokens). Live decodes keep the shorter ``DEFAULT_PROMPT_CHARS``
+prompt: each prompt token costs decode time, and the final pass replaces their text."""
 
 CHUNK_SECONDS = 20.0
 """Longest audio decoded in one piece (see ``WhisperTranscriber.recognize``)."""
@@ -56,11 +66,18 @@ missed: less is the last word's own end, which tiny.en's word times place early.
 TAIL_GRACE = 0.3
 """Speech starting within this of the last word's end belongs to that word."""
 TAIL_LEAD_IN = 0.2
-"""A re-decode of missed speech starts this long before the VAD's start of it."""
+"""A re-decode of missed speech starts at least this long before the VAD's start of it."""
+TAIL_OVERLAP = 2.0
+"""A re-decode of missed speech starts this long before the last word heard ends."""
 TAIL_REDECODES_MAX = 3
 """Re-decodes of missed speech per window: each one that adds words may stop early too."""
 TAIL_CONTEXT_CHARS = 200
 """Text before a missed span passed on in the prompt, so the decode continues it."""
+TAIL_BACKGROUND_DB = 10.0
+"""Speech after the last word this many dB quieter than the speech heard is someone in
+the background, not the candidate's missed words. Silero VAD calls babble speech: on
+dev clips with other talkers 15 dB down, the re-decode of the babble after the answer
+added "Yeah.", "for me.", "We'll see you next time." to 4 clips in 6."""
 
 ProgressFn = Callable[[float, float], None]
 """Called with (seconds transcribed, seconds total) as segments are decoded."""
@@ -89,6 +106,14 @@ class _OnePassWhisperModel(WhisperModel):  # type: ignore[misc]  # untyped libra
     than a window, that second pass only re-reads the trailing silence the first pass
     already heard in full: measured on 1-16 s clips, every decode took two passes, and
     stopping after the first kept the same words in 0.35-0.7 s instead of 0.65-1.1 s.
+
+    Worse, that new window is decoded without the glossary prompt (faster-whisper gives
+    ``initial_prompt`` to the first window only, and ``condition_on_previous_text`` is
+    off), and on a remnant of a second or less it invents: on dev clips Whisper base
+    added "I'm going to cut it.", "It's annoying.", "Yeah." after the answer, and heard
+    "...check against the latest lease" as "...check Against the way this please." So
+    every decode stops after its first window (pieces are at most ``CHUNK_SECONDS``);
+    speech the window did not reach is decoded again, prompted, by ``_cover_tail``.
     ``one_pass`` is set per call by ``WhisperTranscriber`` (one caller at a time).
     """
 
@@ -150,13 +175,19 @@ class WhisperTranscriber:
 
     @classmethod
     def from_settings(
-        cls, settings: STTSettings, *, glossary: Sequence[str] = ()
+        cls,
+        settings: STTSettings,
+        *,
+        glossary: Sequence[str] = (),
+        prompt_chars: int = DEFAULT_PROMPT_CHARS,
     ) -> WhisperTranscriber:
-        """The configured model, biased with ``glossary`` when ``use_glossary_prompt``.
+        """The configured model, biased with ``glossary`` when ``use_glossary_prompt``
+        (an ``initial_prompt`` of at most ``prompt_chars``; ``FULL_PROMPT_CHARS`` for the
+        final pass per answer).
 
         ``stt.model`` is a model dir, or ``"tiny.en"`` / ``"base"`` for a bundled model
         (base is assembled into the cache dir on first use)."""
-        prompt = biasing_prompt(glossary) if settings.use_glossary_prompt else ""
+        prompt = biasing_prompt(glossary, prompt_chars) if settings.use_glossary_prompt else ""
         return cls(
             model_assets.whisper_model_dir(settings.model),
             compute_type=settings.compute_type,
@@ -272,23 +303,26 @@ class WhisperTranscriber:
         for _ in range(TAIL_REDECODES_MAX):
             words = [w for s in kept for w in s.words]
             covered = words[-1].end if words else 0.0
-            start = _uncovered_speech_start(audio, covered)
-            if start is None:
+            missed = _uncovered_speech(audio, covered)
+            if missed is None or _background(audio, words, missed):
                 break
-            # Start just after the last word when the speech runs on from it, else a
-            # little before the missed speech (the VAD dates it late); never inside the
-            # last word, which would then be heard twice.
-            near = start - TAIL_LEAD_IN <= covered + TAIL_GRACE
-            start = covered if near else start - TAIL_LEAD_IN
-            context = join_words(words)[-TAIL_CONTEXT_CHARS:]
+            # The decode starts ``TAIL_OVERLAP`` before the last word's end, so it hears
+            # words already heard before the missed ones: decoded alone, a remnant of
+            # the last word (word ends are often dated early) came back as a
+            # hallucination ("Thank you very much.", "You", "Next.").
+            # (At most half the words heard: a decode from the start would stop again.)
+            overlap_from = max(covered - TAIL_OVERLAP, covered / 2)
+            start = max(0.0, min(overlap_from, missed[0] - TAIL_LEAD_IN))
+            before = [w for w in words if w.end <= start]
+            context = join_words(before)[-TAIL_CONTEXT_CHARS:]
             tail_prompt = " ".join(part for part in (base_prompt, context) if part) or None
             self.tail_redecodes += 1
             piece = audio[int(start * SAMPLE_RATE) :]
             frames = None if fallback else _window_frames(piece.size)
             more = self._decode(piece, tail_prompt, hotwords, None, fallback, frames)
-            more = _without_loop(more)
+            more = [s for s in _without_loop(more) if not is_known_hallucination(s.text)]
             added = [_shifted(segment, start) for segment in more if segment.words]
-            added = _after(added, covered)
+            added = _after(added, covered, words[-1].word if words else None)
             if not added:
                 break
             kept = kept + added
@@ -303,7 +337,7 @@ class WhisperTranscriber:
         fallback: bool,
         window_frames: int | None,
     ) -> list[RecognizedSegment]:
-        self._model.one_pass = not fallback
+        self._model.one_pass = True
         self._model.window_frames = window_frames
         segments, info = self._model.transcribe(
             audio,
@@ -414,8 +448,8 @@ def speech_spans(audio: Samples) -> list[tuple[float, float]]:
     return [(span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE) for span in spans]
 
 
-def _uncovered_speech_start(audio: Samples, covered: float) -> float | None:
-    """Where speech after ``covered`` seconds starts, when there are at least
+def _uncovered_speech(audio: Samples, covered: float) -> tuple[float, float] | None:
+    """Where speech after ``covered`` seconds starts and ends, when there are at least
     ``TAIL_MIN_SPEECH`` seconds of it; None when the words reach the end of speech."""
     since = covered + TAIL_GRACE
     rest = audio[int(since * SAMPLE_RATE) :]
@@ -424,14 +458,43 @@ def _uncovered_speech_start(audio: Samples, covered: float) -> float | None:
     spans = speech_spans(rest)
     if sum(end - start for start, end in spans) < TAIL_MIN_SPEECH:
         return None
-    return since + spans[0][0]
+    return since + spans[0][0], since + spans[-1][1]
 
 
-def _after(segments: list[RecognizedSegment], covered: float) -> list[RecognizedSegment]:
-    """``segments`` without words that end by ``covered`` (already heard)."""
+def _level(audio: Samples) -> float:
+    """Loudness of the voiced part of ``audio``: the 75th percentile of 50 ms frame RMS
+    (pauses between words fall below it)."""
+    frame = SAMPLE_RATE // 20
+    usable = audio[: audio.size - audio.size % frame]
+    if usable.size == 0:
+        return 0.0
+    rms = np.sqrt(np.mean(np.square(usable.reshape(-1, frame)), axis=1))
+    return float(np.percentile(rms, 75))
+
+
+def _background(audio: Samples, words: Sequence[Word], missed: tuple[float, float]) -> bool:
+    """Whether the ``missed`` speech (start, end) is ``TAIL_BACKGROUND_DB`` quieter than
+    the speech of ``words``: other talkers, not the candidate."""
+    if not words:
+        return False
+    heard = _level(audio[int(words[0].start * SAMPLE_RATE) : int(words[-1].end * SAMPLE_RATE)])
+    rest = _level(audio[int(missed[0] * SAMPLE_RATE) : int(missed[1] * SAMPLE_RATE)])
+    return rest < heard * 10 ** (-TAIL_BACKGROUND_DB / 20)
+
+
+def _after(
+    segments: list[RecognizedSegment], covered: float, last_word: str | None
+) -> list[RecognizedSegment]:
+    """``segments`` without the words heard already: those centred by ``covered``, and a
+    first one that repeats ``last_word`` (the last word heard, dated a little later)."""
     result: list[RecognizedSegment] = []
     for segment in segments:
-        words = [w for w in segment.words if w.end > covered + 0.05]
+        words = [w for w in segment.words if (w.start + w.end) / 2 > covered]
+        repeated = not result and words and last_word is not None
+        if repeated and normalize_for_matching(words[0].word) == normalize_for_matching(
+            last_word or ""
+        ):
+            words = words[1:]
         if not words:
             continue
         if len(words) < len(segment.words):
