@@ -137,12 +137,10 @@ class AudioSettings(Section):
         "in the pipecat-ai package. Without either, a pause ends the turn after the "
         "persona's patience.",
     )
-    turn_end_check_seconds: float = Field(
-        default=0.3,
-        gt=0,
-        le=10,
-        description="Hands-free: the pause after which the end-of-turn model is asked "
-        "whether the answer is finished.",
+    turn_end_check_seconds: list[float] = Field(
+        default=[0.5, 1.0],
+        description="Hands-free: the pause lengths (s, increasing) at which the end-of-turn "
+        "model is asked whether the answer is finished; [] never asks it.",
     )
     turn_end_threshold: float = Field(
         default=0.5,

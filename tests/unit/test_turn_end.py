@@ -19,10 +19,10 @@ from tests.unit.test_endpointing import Clock
 MIC_CHECK = Path(__file__).parents[2] / "interviewer" / "assets" / "mic-check.flac"
 
 
-def semantic(**overrides: float) -> tuple[Endpointer, Clock]:
-    values: dict[str, float] = {
+def semantic(**overrides: object) -> tuple[Endpointer, Clock]:
+    values: dict[str, object] = {
         "patience_seconds": 4.0,
-        "turn_end_check_seconds": 0.3,
+        "turn_end_check_seconds": (0.3,),
         "turn_end_threshold": 0.5,
         **overrides,
     }
@@ -59,6 +59,30 @@ def test_an_unfinished_verdict_leaves_the_patience_as_the_upper_bound() -> None:
     assert status.ended and status.reason is EndReason.SILENCE
 
 
+def test_each_check_point_of_a_pause_asks_again() -> None:
+    endpointer, clock = semantic(turn_end_check_seconds=(0.3, 1.0))
+    clock.speak(2.0)
+    assert clock.pause(0.35).turn_end_due
+    assert not endpointer.turn_end_verdict(0.4, clock.now).turn_end_due
+    assert not clock.pause(0.5).turn_end_due
+    assert clock.pause(0.2).turn_end_due, "the second check point"
+    status = endpointer.turn_end_verdict(0.8, clock.now)
+    assert status.ended and status.reason is EndReason.TURN_END_MODEL
+
+
+def test_a_late_verdict_covers_the_check_points_it_passed() -> None:
+    """A verdict that comes after a slow decode is not asked for again at once."""
+    endpointer, clock = semantic(turn_end_check_seconds=(0.3, 0.5))
+    clock.speak(2.0)
+    clock.pause(0.6)
+    assert not endpointer.turn_end_verdict(0.1, clock.now).turn_end_due
+
+
+def test_check_points_must_increase() -> None:
+    with pytest.raises(ValueError, match="increasing"):
+        EndpointConfig(turn_end_check_seconds=(1.0, 0.5))
+
+
 def test_speaking_again_asks_again_at_the_next_pause() -> None:
     endpointer, clock = semantic()
     clock.speak(1.0)
@@ -87,7 +111,7 @@ def test_asking_for_more_time_overrules_a_finished_verdict() -> None:
 
 @pytest.mark.parametrize("mode", [TurnMode.PUSH_TO_TALK, TurnMode.HANDS_FREE])
 def test_no_verdict_is_asked_without_a_check_point_or_in_push_to_talk(mode: TurnMode) -> None:
-    check = 0.3 if mode is TurnMode.PUSH_TO_TALK else None
+    check = (0.3,) if mode is TurnMode.PUSH_TO_TALK else ()
     endpointer = Endpointer(EndpointConfig(mode=mode, turn_end_check_seconds=check))
     clock = Clock(endpointer)
     endpointer.talk_key_down(0.0)
@@ -119,7 +143,7 @@ def test_the_capture_loop_asks_the_model_with_the_end_of_the_answer(
     """A 'finished' verdict ends the turn where the model was asked, on the audio up to
     that moment; an 'unfinished' one leaves the turn to the patience, later."""
     config = EndpointConfig(
-        mode=TurnMode.HANDS_FREE, patience_seconds=2.0, turn_end_check_seconds=0.3
+        mode=TurnMode.HANDS_FREE, patience_seconds=2.0, turn_end_check_seconds=(0.3,)
     )
     ended = {}
     for probability in (0.9, 0.1):

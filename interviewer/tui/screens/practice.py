@@ -430,7 +430,7 @@ class PracticeScreen(Screen[None]):
         return EndpointConfig(
             mode=TurnMode.HANDS_FREE if self.hands_free else TurnMode.PUSH_TO_TALK,
             patience_seconds=persona.patience_seconds,
-            turn_end_check_seconds=audio.turn_end_check_seconds,
+            turn_end_check_seconds=tuple(audio.turn_end_check_seconds),
             turn_end_threshold=audio.turn_end_threshold,
             max_answer_seconds=max(60.0, persona.answer_budget_seconds * 2),
         )
