@@ -175,3 +175,40 @@ def test_the_capture_loop_asks_the_model_with_the_end_of_the_answer(
 def test_a_missing_configured_model_names_the_setting(tmp_path: Path) -> None:
     with pytest.raises(TurnModelUnavailable, match=r"audio\.turn_model_path"):
         model_path(tmp_path / "nope.onnx")
+
+
+def test_the_features_are_the_8_second_whisper_log_mel_the_model_expects() -> None:
+    from interviewer.adapters.audio.whisper_features import compute_whisper_log_mel_features
+
+    tone = np.sin(np.arange(3 * SAMPLE_RATE) * 2 * np.pi * 440 / SAMPLE_RATE).astype(np.float32)
+    padded = np.pad(tone, (8 * SAMPLE_RATE - tone.size, 0))
+    features = compute_whisper_log_mel_features(padded)
+    assert features.shape == (80, 800) and features.dtype == np.float32
+    assert features.max() - features.min() <= 2.0 + 1e-6, "clamped to 8 log10 units / 4"
+    # The tone fills the last 3 s: the 440 Hz band is louder there than in the padding.
+    band = int(np.argmax(features[:, -100:].mean(axis=1)))
+    assert features[band, -100:].mean() > features[band, :100].mean() + 0.5
+
+
+@pytest.mark.models
+def test_the_real_model_tells_a_finished_sentence_from_a_broken_off_one() -> None:
+    """smart-turn v3.2 from the pipecat-ai wheel (or audio.turn_model_path). On synthetic
+    voices it is far from perfect (Piper's "so the workers" sounds finished to it, which
+    is why the live words can overrule it); a sentence broken off after "the" it gets."""
+    from interviewer.adapters.audio.dsp import resample
+    from interviewer.adapters.audio.turn_model import SmartTurnDetector
+    from interviewer.adapters.tts.piper_voice import PiperSynthesizer
+    from interviewer.settings import load_settings
+
+    detector = SmartTurnDetector.load(load_settings().audio.turn_model_path)
+    piper = PiperSynthesizer()
+
+    def said(text: str, silence: float) -> Samples:
+        audio = resample(piper.synthesize(text), piper.sample_rate)
+        return np.concatenate([audio, np.zeros(round(silence * SAMPLE_RATE), np.float32)])
+
+    finished = detector.probability_finished(
+        said("So each job is charged exactly once, even if a worker dies.", 1.0)
+    )
+    broken_off = detector.probability_finished(said("It failed because the", 0.3))
+    assert finished > 0.5 > broken_off
