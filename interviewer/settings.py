@@ -138,12 +138,12 @@ class AudioSettings(Section):
         "persona's patience.",
     )
     turn_end_check_seconds: list[float] = Field(
-        default=[0.5, 1.0],
+        default=[0.7],
         description="Hands-free: the pause lengths (s, increasing) at which the end-of-turn "
         "model is asked whether the answer is finished; [] never asks it.",
     )
     turn_end_threshold: float = Field(
-        default=0.5,
+        default=0.95,
         ge=0,
         le=1,
         description="Hands-free: the end-of-turn model's probability of 'finished' at "

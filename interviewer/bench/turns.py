@@ -24,6 +24,7 @@ the last word to the end of the turn. The reply's own time comes on top of the w
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import tempfile
@@ -316,6 +317,7 @@ def evaluate(results: Sequence[ClipResult], rule: Rule) -> dict[str, Any]:
     answers (a cut finished answer has no wait: it counts as a cut-off)."""
     cuts = 0
     waits: list[float] = []
+    early = 0
     for result in results:
         end = end_at(result, rule)
         if end is None or end < result.last_word_at - 0.05:
@@ -323,6 +325,7 @@ def evaluate(results: Sequence[ClipResult], rule: Rule) -> dict[str, Any]:
             continue
         if result.kind == "finished":
             waits.append(end - result.last_word_at)
+            early += result.patience_end_at is None or end < result.patience_end_at - 0.05
     pauses = sum(1 for r in results if r.kind == "pause")
     pause_cuts = sum(
         1
@@ -337,6 +340,7 @@ def evaluate(results: Sequence[ClipResult], rule: Rule) -> dict[str, Any]:
         "premature_cutoffs": cuts,
         "premature_share": round(cuts / len(results), 4) if results else None,
         "thinking_pauses_cut": f"{pause_cuts} of {pauses}",
+        "finished_answers_ended_before_patience": f"{early} of {len(waits)}",
         "wait_after_last_word_s": _percentiles(waits),
     }
 
@@ -377,6 +381,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-cut", type=float, default=0.03, help="premature cut-offs allowed on dev (0.03)"
     )
     parser.add_argument("--limit", type=int, default=0, help="only the first N clips (smoke)")
+    parser.add_argument(
+        "--fast-max-cut",
+        type=float,
+        default=0.10,
+        help="a second rule, chosen on dev with this cut-off budget, shows the trade-off",
+    )
+    parser.add_argument(
+        "--replay",
+        metavar="JSON",
+        help="re-evaluate the verdicts recorded in an earlier results file (no audio run)",
+    )
     parser.add_argument("--out", default="turns", help="results name (bench/results/NAME)")
 
 
@@ -384,12 +399,15 @@ def run(args: argparse.Namespace) -> int:
     from interviewer.adapters.audio.turn_model import SmartTurnDetector
     from interviewer.adapters.audio.vad import SileroVad
     from interviewer.adapters.stt.whisper import WhisperTranscriber
-    from interviewer.bench import write_results
     from interviewer.bench.latency import load_average
-    from interviewer.cli.output import console, err_console, print_json
+    from interviewer.cli.output import err_console
     from interviewer.settings import load_settings
 
     settings = load_settings()
+    if args.replay:
+        recorded = json.loads(Path(args.replay).read_text())
+        replayed = [_clip_result(c) for c in recorded.pop("clips")]
+        return _report(args, summarize(recorded, replayed, settings, args), replayed)
     persona = catalog.load_personas().get(args.persona, "persona")
     patience = persona.patience_seconds
     # Thinking pauses up to just under the patience: longer ones the old rule cut too.
@@ -412,32 +430,63 @@ def run(args: argparse.Namespace) -> int:
                 loads.append(load)
             if number % 20 == 0:
                 err_console.print(f"  {number}/{len(clips)} clips")
+    figures = summarize(
+        {
+            "persona": persona.id,
+            "patience_s": patience,
+            "thinking_pauses_s": pause_seconds,
+            "checks_asked_s": list(CHECK_SECONDS),
+            "voices": voices.names,
+            "model": str(getattr(detector.inner, "path", "")),
+            "model_seconds_per_verdict": _percentiles(detector.seconds),
+            "median_load_avg": round(float(np.median(loads)), 2) if loads else None,
+        },
+        results,
+        settings,
+        args,
+    )
+    return _report(args, figures, results)
+
+
+def summarize(
+    run: dict[str, Any], results: Sequence[ClipResult], settings: Any, args: argparse.Namespace
+) -> dict[str, Any]:
     dev = [r for r in results if r.split == "dev"]
     heldout = [r for r in results if r.split == "heldout"]
     chosen = choose_rule(dev, args.max_cut)
+    fast = choose_rule(dev, args.fast_max_cut)
     default = Rule(tuple(settings.audio.turn_end_check_seconds), settings.audio.turn_end_threshold)
     baseline = Rule(())
-    figures: dict[str, Any] = {
-        "persona": persona.id,
-        "patience_s": patience,
-        "thinking_pauses_s": pause_seconds,
-        "checks_asked_s": list(CHECK_SECONDS),
-        "voices": voices.names,
-        "model": str(detector.inner.path) if hasattr(detector.inner, "path") else None,
-        "model_seconds_per_verdict": _percentiles(detector.seconds),
-        "median_load_avg": round(float(np.median(loads)), 2) if loads else None,
+    keep = {k: v for k, v in run.items() if k not in ("dev", "heldout", "dev_sweep")}
+    return {
+        **keep,
         "split": "items: every third held out (dev and held-out share voices, not sentences)",
         "rule_chosen_on_dev": chosen.name,
-        "dev": {"model": evaluate(dev, chosen), "baseline_patience": evaluate(dev, baseline)},
+        "dev_max_cut": args.max_cut,
+        "fast_rule_chosen_on_dev": fast.name,
+        "fast_dev_max_cut": args.fast_max_cut,
+        "dev": {
+            "model": evaluate(dev, chosen),
+            "fast": evaluate(dev, fast),
+            "baseline_patience": evaluate(dev, baseline),
+        },
         "heldout": {
             "model": evaluate(heldout, chosen),
+            "fast": evaluate(heldout, fast),
             "baseline_patience": evaluate(heldout, baseline),
             "model_settings_default": evaluate(heldout, default),
         },
         "dev_sweep": [evaluate(dev, rule) for rule in candidate_rules()],
-        "clips": [asdict(r) for r in results],
     }
-    path = write_results(args.out, figures)
+
+
+def _report(
+    args: argparse.Namespace, figures: dict[str, Any], results: Sequence[ClipResult]
+) -> int:
+    from interviewer.bench import write_results
+    from interviewer.cli.output import console, print_json
+
+    path = write_results(args.out, {**figures, "clips": [asdict(r) for r in results]})
     if args.json:
         print_json(figures)
         return 0
@@ -446,26 +495,37 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clip_result(data: dict[str, Any]) -> ClipResult:
+    verdicts = [Verdict(**v) for v in data.pop("verdicts")]
+    return ClipResult(**data, verdicts=verdicts)
+
+
 def render(figures: dict[str, Any]) -> str:
     def row(name: str, f: dict[str, Any]) -> str:
         wait = f["wait_after_last_word_s"]
         return (
             f"| {name} | {f['premature_cutoffs']} of {f['clips']} "
             f"({f['premature_share']:.1%}); thinking pauses cut {f['thinking_pauses_cut']} "
-            f"| {wait['p50']} / {wait['p90']} (n={wait['n']}) |"
+            f"| {wait['p50']} / {wait['p90']} (n={wait['n']}; "
+            f"{f['finished_answers_ended_before_patience']} before the patience) |"
         )
 
     held = figures["heldout"]
     lines = [
         f"Hands-free end of turn on the pause set (persona {figures['persona']}, patience "
-        f"{figures['patience_s']} s; voices {', '.join(figures['voices'])}; rule chosen on "
-        f"dev: {figures['rule_chosen_on_dev']}; median load "
+        f"{figures['patience_s']} s; voices {', '.join(figures['voices'])}; rules chosen on "
+        f"dev (at most {figures['dev_max_cut']:.0%} of dev clips cut); median load "
         f"{figures['median_load_avg']} on 2 cores). Held-out:",
         "",
         "| rule | premature cut-offs | last word -> end of turn, s, p50 / p90 |",
         "|---|---|---|",
         row("patience only (naive baseline)", held["baseline_patience"]),
         row(f"smart-turn, chosen on dev: {held['model']['rule']}", held["model"]),
+        row(
+            f"smart-turn, faster (dev budget {figures['fast_dev_max_cut']:.0%}): "
+            f"{held['fast']['rule']}",
+            held["fast"],
+        ),
         row(
             f"smart-turn, settings default: {held['model_settings_default']['rule']}",
             held["model_settings_default"],
