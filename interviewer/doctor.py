@@ -142,6 +142,38 @@ def check_tts(settings: Settings) -> CheckResult:
     )
 
 
+def check_turn_model(settings: Settings) -> CheckResult:
+    """The end-of-turn model that lets a hands-free answer end soon after its last word.
+    Missing, hands-free still works: a pause ends the answer after the persona's patience."""
+    import numpy as np
+    import soundfile
+
+    from interviewer.adapters.audio.turn_model import SmartTurnDetector, TurnModelUnavailable
+
+    started = time.perf_counter()
+    try:
+        detector = SmartTurnDetector.load(settings.audio.turn_model_path)
+    except TurnModelUnavailable as error:
+        return CheckResult(
+            "turn_model",
+            Status.WARN,
+            f"{error.message}: hands-free, a pause ends your answer only after the "
+            "persona's patience (several seconds), not when you sound finished",
+            fix=error.fix,
+        )
+    audio, rate = soundfile.read(MIC_CHECK_AUDIO, dtype="float32")
+    ended = np.concatenate([audio, np.zeros(rate // 2, np.float32)])
+    probability = detector.probability_finished(ended)
+    seconds = time.perf_counter() - started
+    return CheckResult(
+        "turn_model",
+        Status.OK,
+        f"smart-turn v3.2 ({detector.path.name}): the check clip sounds finished with "
+        f"p={probability:.2f}; loaded and run in {seconds:.2f} s",
+        seconds=seconds,
+    )
+
+
 def check_recordings_dir(settings: Settings) -> CheckResult:
     directory = settings.recordings_dir
     try:
@@ -216,6 +248,7 @@ CHECKS: list[Callable[[Settings], CheckResult]] = [
     check_llm,
     check_tts,
     check_scoring_encoder,
+    check_turn_model,
     check_recordings_dir,
 ]
 

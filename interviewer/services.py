@@ -21,6 +21,7 @@ from interviewer.core.ports import (
     SentenceSimilarity,
     Speaker,
     Transcript,
+    TurnEndDetector,
 )
 from interviewer.settings import Settings
 
@@ -76,6 +77,9 @@ class Services:
     load_final_transcriber: Callable[[Sequence[str]], WholeTranscriber] | None = None
     """The recognizer of the final pass per answer (``FinalPass``); None: another
     ``load_transcriber``."""
+    load_turn_end: Callable[[], TurnEndDetector | None] = field(default=lambda: None)
+    """Hands-free: the end-of-turn model (raises ``TurnModelUnavailable`` with a fix);
+    None: turns end on the persona's patience alone."""
 
 
 def real_services(settings: Settings) -> Services:
@@ -125,6 +129,11 @@ def real_services(settings: Settings) -> Services:
 
         return SileroVad()
 
+    def load_turn_end() -> TurnEndDetector | None:
+        from interviewer.adapters.audio.turn_model import SmartTurnDetector
+
+        return SmartTurnDetector.load(settings.audio.turn_model_path)
+
     def open_speaker(persona: Persona) -> ClosableSpeaker:
         from interviewer.adapters.tts.speaker import speaker_from_settings
 
@@ -137,6 +146,7 @@ def real_services(settings: Settings) -> Services:
         load_vad=load_vad,
         open_speaker=open_speaker,
         load_final_transcriber=load_final_transcriber,
+        load_turn_end=load_turn_end,
     )
 
 

@@ -131,6 +131,24 @@ class AudioSettings(Section):
         default=False,
         description="End turns on silence (after the persona's patience) instead of a key.",
     )
+    turn_model_path: Path | None = Field(
+        default=None,
+        description="Hands-free: a smart-turn .onnx end-of-turn model instead of the one "
+        "in the pipecat-ai package. Without either, a pause ends the turn after the "
+        "persona's patience.",
+    )
+    turn_end_check_seconds: list[float] = Field(
+        default=[0.7],
+        description="Hands-free: the pause lengths (s, increasing) at which the end-of-turn "
+        "model is asked whether the answer is finished; [] never asks it.",
+    )
+    turn_end_threshold: float = Field(
+        default=0.95,
+        ge=0,
+        le=1,
+        description="Hands-free: the end-of-turn model's probability of 'finished' at "
+        "which that pause ends the turn (tuned by `interviewer bench turns`).",
+    )
 
 
 class TTSSettings(Section):

@@ -29,7 +29,7 @@ from interviewer.core.endpointing import (
     TurnMode,
     TurnStatus,
 )
-from interviewer.core.ports import SAMPLE_RATE, AudioBlock, AudioSource, Samples
+from interviewer.core.ports import SAMPLE_RATE, AudioBlock, AudioSource, Samples, TurnEndDetector
 from interviewer.live import SpokenTurn
 
 LevelFn = Callable[[float], None]
@@ -77,6 +77,7 @@ class VoiceTurn:
         endpoint: EndpointConfig,
         *,
         vad: SileroVad | None,
+        turn_end: TurnEndDetector | None = None,
         on_level: LevelFn | None = None,
         on_partial: PartialFn | None = None,
         on_status: StatusFn | None = None,
@@ -115,7 +116,12 @@ class VoiceTurn:
             recognizer = _GatedRecognizer(recognizer, decode_gate)
         self.streaming = StreamingTranscriber(recognizer, on_partial=self._partial_changed)
         self.capture = TurnCapture(
-            source, Endpointer(endpoint), path, vad=vad, on_block=self._on_block
+            source,
+            Endpointer(endpoint),
+            path,
+            vad=vad,
+            turn_end=turn_end,
+            on_block=self._on_block,
         )
 
     # --- thread-safe controls (forwarded to the capture loop) ---------------------------

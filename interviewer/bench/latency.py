@@ -34,13 +34,10 @@ cache first; warm: a server is already running), Whisper, Silero, Piper, the fir
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
-import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -387,6 +384,7 @@ def run(args: argparse.Namespace) -> int:
     from interviewer.adapters.tts.piper_voice import PiperSynthesizer
     from interviewer.adapters.tts.speaker import VoiceSpeaker
     from interviewer.bench import write_results
+    from interviewer.bench.launch import time_launch_to_first_audio
     from interviewer.cli.output import console, err_console, print_json
     from interviewer.llm_runtime import open_llm
     from interviewer.settings import load_settings
@@ -402,13 +400,19 @@ def run(args: argparse.Namespace) -> int:
         "levers": _lever_names(levers),
         "first_sentence_deadline_s": settings.llm.reply_deadline_seconds if levers else None,
         "output": "null (records the first sample handed to the device; plays nothing)",
+        "turn_end": {
+            "checks_s": settings.audio.turn_end_check_seconds,
+            "threshold": settings.audio.turn_end_threshold,
+        },
     }
     launch: dict[str, Any] = {}
 
     def time_launch(kind: str, label: str, base_url: str | None, drop_cache: bool) -> None:
         progress.print(f"launch, {label}")
         try:
-            launch[kind] = _launch(base_url, persona.id, rubric.id, drop_cache, levers)
+            launch[kind] = time_launch_to_first_audio(
+                base_url, persona.id, rubric.id, drop_cache, levers
+            )
         except Exception as error:  # a failed probe must not cost the turns measured
             launch[kind] = {"error": str(error)[-500:]}
             progress.print(f"  failed: {launch[kind]['error']}")
@@ -434,6 +438,7 @@ def run(args: argparse.Namespace) -> int:
     with progress.status("loading Whisper, Silero VAD, Piper and the LLM server"):
         recognizer = WhisperTranscriber.from_settings(settings.stt, glossary=rubric.glossary)
         vad = SileroVad()
+        turn_end = _load_turn_end(settings) if levers else None
         output = NullOutput()
         voice = VoiceSpeaker(PiperSynthesizer(), output, "piper")
         runtime = open_llm(settings.llm)
@@ -470,7 +475,20 @@ def run(args: argparse.Namespace) -> int:
                     voice.wait(60)
                     asked = 0
                 timing = _turn(
-                    live, mode, answer, recognizer, vad, chat, speaker, output, voice, levers, tmp
+                    live,
+                    mode,
+                    answer,
+                    recognizer,
+                    vad,
+                    chat,
+                    speaker,
+                    output,
+                    voice,
+                    levers,
+                    tmp,
+                    turn_end,
+                    tuple(settings.audio.turn_end_check_seconds),
+                    settings.audio.turn_end_threshold,
                 )
                 asked += 1
                 timings.append(timing)
@@ -522,6 +540,18 @@ def run(args: argparse.Namespace) -> int:
     console.print(markdown)
     console.print(f"results: {path} and {path.with_suffix('.md')}")
     return 0
+
+
+def _load_turn_end(settings: Any) -> Any:
+    """The end-of-turn model for hands-free turns, or None (patience only, said so)."""
+    from interviewer.adapters.audio.turn_model import SmartTurnDetector, TurnModelUnavailable
+    from interviewer.cli.output import err_console
+
+    try:
+        return SmartTurnDetector.load(settings.audio.turn_model_path)
+    except TurnModelUnavailable as error:
+        err_console.print(f"no end-of-turn model ({error.message}): hands-free uses patience")
+        return None
 
 
 def _lever_names(levers: bool) -> list[str]:
@@ -588,11 +618,19 @@ def _turn(
     voice: Any,
     levers: bool,
     tmp: str,
+    turn_end: Any = None,
+    turn_end_checks: tuple[float, ...] = (),
+    turn_end_threshold: float = 0.5,
 ) -> TurnTiming:
     from interviewer.voice import VoiceTurn
 
     patience = live.engine.persona.patience_seconds
-    endpoint = EndpointConfig(mode=mode, patience_seconds=patience)
+    endpoint = EndpointConfig(
+        mode=mode,
+        patience_seconds=patience,
+        turn_end_check_seconds=turn_end_checks if turn_end is not None else (),
+        turn_end_threshold=turn_end_threshold,
+    )
     hands_free = mode is TurnMode.HANDS_FREE
     tail = patience * endpoint.hesitation_multiplier + 2.0 if hands_free else PTT_TAIL
     source = PacedSource(answer.audio, answer.speech_end, tail)
@@ -605,6 +643,7 @@ def _turn(
         path,
         endpoint,
         vad=vad,
+        turn_end=turn_end,
         on_partial=on_partial,
         on_pause=live.prepare_reply if prepare and hands_free else None,
         on_resume=live.cancel_prepared if prepare and hands_free else None,
@@ -737,6 +776,9 @@ def _summarize(timings: list[TurnTiming]) -> dict[str, Any]:
         )
         if mode is TurnMode.HANDS_FREE:
             stages["wait_s"] = percentiles([t.wait_s for t in rows])
+            stages["wait_all_turns_s"] = percentiles(
+                [t.wait_s for t in timings if t.mode == mode.value]
+            )
             stages["total_excluding_wait_s"] = percentiles(
                 [t.total_s - t.wait_s for t in rows if t.total_s is not None]
             )
@@ -759,6 +801,13 @@ def _summarize(timings: list[TurnTiming]) -> dict[str, Any]:
                 float(np.mean([t.requests for t in rows])) if rows else 0.0, 2
             ),
             "median_load_avg": round(float(np.median(loads)), 2) if loads else None,
+            "ended_by": {
+                reason: len([t for t in timings if t.mode == mode.value and t.reason == reason])
+                for reason in sorted({t.reason for t in timings if t.mode == mode.value})
+            },
+            "cut_before_last_word": len(
+                [t for t in timings if t.mode == mode.value and t.wait_s < 0]
+            ),
             "stages": stages,
         }
     return out
@@ -844,108 +893,3 @@ def render_markdown(figures: dict[str, Any]) -> str:
             f"{memory['llm_server_mib']:.0f} MiB = {memory['total_mib']:.0f} MiB.",
         ]
     return "\n".join(lines) + "\n"
-
-
-# --------------------------------------------------------------------------- launch
-
-
-def _drop_page_cache(paths: Sequence[Path]) -> None:
-    """Ask the kernel to forget cached pages of ``paths`` (no root needed): a launch
-    after a reboot reads the models from disk."""
-    for path in paths:
-        with contextlib.suppress(OSError):
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-            finally:
-                os.close(fd)
-
-
-def _launch(
-    base_url: str | None, persona: str, rubric: str, drop_cache: bool, levers: bool
-) -> dict[str, Any]:
-    """Time a fresh process from exec to the first interviewer audio."""
-    if drop_cache:
-        from interviewer.adapters import model_assets
-
-        with contextlib.suppress(Exception):
-            models = [p for p in model_assets.models_dir().glob("*.gguf")]
-            models += [model_assets.piper_voice_path()]
-            models += list(model_assets.whisper_tiny_en_dir().glob("*"))
-            _drop_page_cache(models)
-    request = {
-        "base_url": base_url,
-        "persona": persona,
-        "rubric": rubric,
-        "levers": levers,
-        "t0": time.monotonic(),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "interviewer.bench.latency", json.dumps(request)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"launch probe failed: {done.stderr.strip()[-2000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-def _launch_probe(request: dict[str, Any]) -> dict[str, Any]:
-    """What the app does from start to its first line, in order, timed from ``t0``."""
-    t0 = float(request["t0"])
-    marks: dict[str, float] = {}
-    from interviewer.adapters.audio.vad import SileroVad
-    from interviewer.adapters.store.files import FileSessionStore
-    from interviewer.adapters.stt.whisper import WhisperTranscriber
-    from interviewer.adapters.tts.piper_voice import PiperSynthesizer
-    from interviewer.adapters.tts.speaker import VoiceSpeaker
-    from interviewer.live import LiveRound  # noqa: F401  (its import time is launch time)
-    from interviewer.llm_runtime import open_llm
-    from interviewer.settings import load_settings
-
-    marks["imports_s"] = time.monotonic() - t0
-    overrides: dict[str, Any] = {}
-    if request["base_url"]:
-        overrides["llm"] = {"base_url": request["base_url"]}
-    settings = load_settings(**overrides)
-    persona = catalog.load_personas().get(request["persona"], "persona")
-    rubric = catalog.load_rubrics().get(request["rubric"], "rubric")
-    runtime = open_llm(settings.llm)
-    try:
-        marks["llm_ready_s"] = time.monotonic() - t0
-        WhisperTranscriber.from_settings(settings.stt, glossary=rubric.glossary)
-        SileroVad()
-        marks["whisper_ready_s"] = time.monotonic() - t0
-        output = NullOutput()
-        voice = VoiceSpeaker(PiperSynthesizer(), output, "piper")
-        marks["piper_ready_s"] = time.monotonic() - t0
-        with tempfile.TemporaryDirectory(prefix="bench-launch-") as tmp:
-            live = _new_round(
-                FileSessionStore(Path(tmp)),
-                persona,
-                rubric,
-                rubric.questions[0],
-                TimedChat(runtime.chat),
-                TimedSpeaker(voice),
-                bool(request["levers"]),
-                settings.llm.reply_deadline_seconds,
-            )
-            live.start()
-            voice.wait(60)
-            first = output.first_after(0.0)
-            marks["first_audio_s"] = (first or time.monotonic()) - t0
-            live.abandon()
-        voice.close()
-        marks["app_mib"] = vm_hwm_mib(os.getpid()) or 0.0
-        server = runtime.server
-        if server is not None and server.pid is not None:
-            marks["llm_server_mib"] = vm_hwm_mib(server.pid) or 0.0
-    finally:
-        runtime.close()
-    return {k: round(v, 3) for k, v in marks.items()}
-
-
-if __name__ == "__main__":
-    print(json.dumps(_launch_probe(json.loads(sys.argv[1]))))

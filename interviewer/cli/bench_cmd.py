@@ -9,6 +9,8 @@ BENCHMARKS: dict[str, str] = {
     "stt": "speech recognition: WER, glossary recall, RTF, streaming latency",
     "scoring": "rubric scoring: agreement with labelled answers, ranking, gaming, speed",
     "latency": "turn latency: last word to first interviewer audio, launch time, peak memory",
+    "listening": "simulated candidates: anchored probes, follow-through, nothing asked twice",
+    "turns": "hands-free end of turn on a pause set: premature cut-offs, wait after the last word",
 }
 """name -> help. The module ``interviewer.bench.<name>`` has ``add_arguments(parser)`` and
 ``run(args) -> int``."""

@@ -43,6 +43,15 @@ Hands-free
       think", "give me a second", "hold on", ...).
   H4. Each press of the extend key adds ``extend_seconds`` to the allowance of the
       current pause. Resuming speech starts a fresh pause with no extensions.
+  H5. Semantic end of turn. Each time a pause after speech reaches one of the
+      ``turn_end_check_seconds`` (say 0.5 s, then 1.0 s), ``status().turn_end_due`` asks
+      the caller for an end-of-turn model's verdict on the audio so far
+      (``turn_end_verdict``). The turn ends at once when the model's probability that the
+      answer is finished reaches ``turn_end_threshold``, unless the partial transcript
+      sounds unfinished (H3) or the candidate asked for more time (H4). Otherwise nothing
+      changes: the allowance of H2-H4 stays the upper bound. A missing or slow model only
+      costs time (the old rules apply); one that says "finished" too early cuts the
+      answer, which is what ``interviewer bench turns`` counts on a set of pauses.
 """
 
 from __future__ import annotations
@@ -68,6 +77,8 @@ class EndReason(StrEnum):
     """The candidate said they were done (a key)."""
     SOURCE_ENDED = "source-ended"
     """The audio ran out (an answer fed from a file, or the microphone was stopped)."""
+    TURN_END_MODEL = "turn-end-model"
+    """Hands-free: the end-of-turn model judged the answer finished at a pause (H5)."""
 
 
 CONTINUATION_WORDS = frozenset(
@@ -159,6 +170,10 @@ class EndpointConfig:
     """H4: what one press of the extend key adds to the current pause's allowance."""
     max_answer_seconds: float = 300.0
     """R2: the hard limit on one answer."""
+    turn_end_check_seconds: tuple[float, ...] = ()
+    """H5: pause lengths at which the end-of-turn model is asked; empty: never asked."""
+    turn_end_threshold: float = 0.5
+    """H5: the model's probability of "finished" at which the pause ends the turn."""
     min_speech_seconds: float = 0.3
     """H1: total speech that must be heard before silence can end the turn."""
     speech_threshold: float = 0.5
@@ -177,6 +192,11 @@ class EndpointConfig:
             raise ValueError("hesitation_multiplier must be >= 1 and extend_seconds >= 0")
         if not 0 <= self.silence_threshold <= self.speech_threshold <= 1:
             raise ValueError("need 0 <= silence_threshold <= speech_threshold <= 1")
+        checks = self.turn_end_check_seconds
+        if any(c <= 0 for c in checks) or list(checks) != sorted(set(checks)):
+            raise ValueError("turn_end_check_seconds must be positive and increasing")
+        if not 0 <= self.turn_end_threshold <= 1:
+            raise ValueError("turn_end_threshold must be in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -214,6 +234,10 @@ class TurnStatus:
     """H3: the partial transcript sounds unfinished."""
     answer_seconds: float = 0.0
     """Time since the answer started (R2 counts this against ``max_answer_seconds``)."""
+    turn_end_due: bool = False
+    """H5: the current pause wants the end-of-turn model's verdict (``turn_end_verdict``)."""
+    finished_probability: float | None = None
+    """H5: the model's latest verdict on the current pause, once given."""
 
 
 @dataclass
@@ -226,6 +250,10 @@ class _State:
     speech_seconds: float = 0.0
     last_speech_end: float | None = None
     extensions: int = 0
+    verdict: float | None = None
+    """H5: the end-of-turn model's latest probability for the current pause."""
+    checks_done: int = 0
+    """H5: how many of the check points the current pause has had a verdict for."""
     partial_text: str = ""
     ended: bool = False
     reason: EndReason | None = None
@@ -247,6 +275,11 @@ class Endpointer:
     def ended(self) -> bool:
         return self._state.ended
 
+    @property
+    def now(self) -> float:
+        """The latest time seen (frames and events), on the capture clock."""
+        return self._state.now
+
     # --- observations -------------------------------------------------------------------
 
     def observe(self, frame: Frame) -> TurnStatus:
@@ -266,12 +299,31 @@ class Endpointer:
                 state.answer_started_at = state.first_speech_at
             state.last_speech_end = frame.time
             state.extensions = 0
+            state.verdict = None
+            state.checks_done = 0
         self._check_limits()
         return self.status()
 
     def partial_transcript(self, text: str) -> TurnStatus:
         """The live transcript so far (H3 reads its ending)."""
         self._state.partial_text = text
+        return self.status()
+
+    def turn_end_verdict(self, probability_finished: float, at: float) -> TurnStatus:
+        """H5: the end-of-turn model's probability that the answer ended at this pause."""
+        state = self._state
+        if state.ended or not self._turn_end_due():
+            return self.status()
+        state.now = max(state.now, at)
+        state.verdict = probability_finished
+        pause = self._pause_seconds()
+        state.checks_done = sum(1 for c in self.config.turn_end_check_seconds if c <= pause)
+        if (
+            probability_finished >= self.config.turn_end_threshold
+            and state.extensions == 0
+            and not sounds_unfinished(state.partial_text)
+        ):
+            self._end(EndReason.TURN_END_MODEL, state.now)
         return self.status()
 
     # --- events -------------------------------------------------------------------------
@@ -344,6 +396,8 @@ class Endpointer:
             allowance_seconds=self._allowance() if hands_free else 0.0,
             hesitating=sounds_unfinished(state.partial_text),
             answer_seconds=self._answer_seconds(),
+            turn_end_due=self._turn_end_due(),
+            finished_probability=state.verdict,
         )
 
     # --- rules --------------------------------------------------------------------------
@@ -373,6 +427,19 @@ class Endpointer:
         if state.speaking or state.last_speech_end is None:
             return 0.0
         return max(0.0, state.now - state.last_speech_end)
+
+    def _turn_end_due(self) -> bool:
+        """H5: a pause after enough speech has reached the check point, not yet judged."""
+        state = self._state
+        checks = self.config.turn_end_check_seconds
+        return (
+            state.checks_done < len(checks)
+            and not state.ended
+            and self.config.mode is TurnMode.HANDS_FREE
+            and self._speech_heard()
+            and not state.speaking
+            and self._pause_seconds() >= checks[state.checks_done]
+        )
 
     def _answer_seconds(self) -> float:
         started = self._state.answer_started_at

@@ -131,3 +131,17 @@ class SentenceSimilarity(Protocol):
     ) -> list[list[float]]:
         """Cosine similarity in [-1, 1] of each sentence (rows) to each reference (columns)."""
         ...
+
+
+@runtime_checkable
+class TurnEndDetector(Protocol):
+    """Semantic end of turn: does the answer sound finished at this pause?
+
+    Hands-free, the endpointer asks it once per pause (rule H5 in ``core.endpointing``);
+    the adapter is the smart-turn ONNX model, which hears intonation and wording.
+    """
+
+    def probability_finished(self, audio: Samples) -> float:
+        """Probability in [0, 1] that the speaker has finished, given the turn's audio so
+        far (16 kHz mono; the adapter looks at its last seconds only)."""
+        ...

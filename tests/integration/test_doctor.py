@@ -14,7 +14,15 @@ import pytest
 from interviewer.doctor import Status, check_recordings_dir
 from interviewer.settings import load_settings
 
-COMPONENTS = ["microphone", "whisper", "llm", "tts", "scoring_encoder", "recordings_dir"]
+COMPONENTS = [
+    "microphone",
+    "whisper",
+    "llm",
+    "tts",
+    "scoring_encoder",
+    "turn_model",
+    "recordings_dir",
+]
 
 
 def run_doctor(env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -37,7 +45,7 @@ def test_doctor_reports_every_component_with_fixes() -> None:
     report = run_doctor()
     checks = {c["name"]: c for c in report["checks"]}
     assert list(checks) == COMPONENTS
-    for name in ["whisper", "llm", "tts", "scoring_encoder", "recordings_dir"]:
+    for name in ["whisper", "llm", "tts", "scoring_encoder", "turn_model", "recordings_dir"]:
         assert checks[name]["status"] == "ok", checks[name]
     assert "microphone check" in checks["whisper"]["detail"].lower()
     for check in checks.values():
@@ -62,3 +70,15 @@ def test_unwritable_recordings_dir_says_how_to_fix(tmp_path: Path) -> None:
     result = check_recordings_dir(settings)
     assert result.status is Status.FAIL
     assert result.fix is not None and "INTERVIEWER_RECORDINGS_DIR" in result.fix
+
+
+def test_a_missing_turn_model_is_a_warning_with_the_fallback_and_the_fix(
+    tmp_path: Path,
+) -> None:
+    from interviewer.doctor import check_turn_model
+
+    settings = load_settings(audio={"turn_model_path": tmp_path / "missing.onnx"})
+    result = check_turn_model(settings)
+    assert result.status is Status.WARN
+    assert "patience" in result.detail and "missing.onnx" in result.detail
+    assert result.fix

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from interviewer import catalog
+from interviewer.bench.listening import CANDIDATES, FAILURE, MID, NUMBERS, RETRIES
 from interviewer.core.anchoring import ANCHOR_MAX_WORDS, choose_span, is_anchored
 from interviewer.core.content import Level, Rubric
 from interviewer.core.engine import EngineConfig, InterviewEngine, InterviewerEvent, Say
@@ -20,25 +21,9 @@ from interviewer.core.session import Speaker, TurnKind
 from interviewer.errors import ReplyTooSlow
 from tests.fakes import ScriptedChat
 
-MID = (
-    "I would put the jobs in a queue and have a pool of workers pull from it. The workers "
-    "process each job and write the result to a database, and the API returns a job id."
-)
-RETRIES = (
-    "If a job fails we retry it with exponential backoff and jitter, up to five times, "
-    "then it goes to a dead letter queue."
-)
-NUMBERS = (
-    "At peak we might see maybe ten thousand requests per second, so I would start with "
-    "around twenty machines."
-)
 POSTGRES = (
     "So, um, I'd keep the jobs in Postgres, and the workers poll the table every second "
     "with select for update skip locked."
-)
-FAILURE = (
-    "If the worker dies its lease expires and another worker picks the job up, and the "
-    "charge carries an idempotency key so it never runs twice."
 )
 QUOTE = re.compile(r'^(?:You said|You told me) "(?P<span>[^"]+)"|^You mentioned (?P<term>[^.]+)\.')
 
@@ -295,13 +280,6 @@ def test_only_a_reaction_that_quotes_the_answer_is_said_early(rubric: Rubric) ->
 
 
 # --------------------------------------------------------------------------- self-test
-
-CANDIDATES = {
-    "dodger": [MID, RETRIES, "We retry with backoff and cap the retries.", RETRIES],
-    "repeater": [MID, MID, MID, MID],
-    "numbers unasked": [f"{MID} {NUMBERS}", f"{FAILURE} {NUMBERS}", NUMBERS, NUMBERS],
-    "clarifier": ["What is the peak load?", "Do jobs need to run in order?", MID, FAILURE],
-}
 
 
 @pytest.mark.parametrize("persona_id", ["staff-infra", "friendly-backend"])

@@ -19,9 +19,11 @@ import numpy as np
 from interviewer.adapters.audio.turn_writer import TurnAudioWriter
 from interviewer.adapters.audio.vad import FrameAnalyzer, SileroVad, quality_warnings
 from interviewer.core.endpointing import Endpointer, TurnStatus
-from interviewer.core.ports import SAMPLE_RATE, AudioBlock, AudioSource, Samples
+from interviewer.core.ports import SAMPLE_RATE, AudioBlock, AudioSource, Samples, TurnEndDetector
 
 _Event = Callable[[Endpointer, float], TurnStatus]
+TURN_END_WINDOW_SECONDS = 8.0
+"""How much of the end of the answer the end-of-turn model hears."""
 
 
 @dataclass(frozen=True)
@@ -52,12 +54,15 @@ class TurnCapture:
         path: Path,
         *,
         vad: SileroVad | None,
+        turn_end: TurnEndDetector | None = None,
         on_block: Callable[[AudioBlock, TurnStatus], None] | None = None,
     ) -> None:
         self.source = source
         self.endpointer = endpointer
         self.path = path
         self.analyzer = FrameAnalyzer(vad)
+        self.turn_end = turn_end
+        """Asked at a pause whether the answer is finished (hands-free rule H5)."""
         self.on_block = on_block
         """Called in the worker after each block: e.g. post the level and status to the UI."""
         self._events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
@@ -104,6 +109,8 @@ class TurnCapture:
                         status = self.endpointer.observe(frame)
                         if capturing and isinstance(frame.speech, float):
                             probabilities.append(frame.speech)
+                        if status.turn_end_due and self.turn_end is not None:
+                            status = self._ask_turn_end(kept, now)
                     if self.on_block is not None:
                         self.on_block(block, status)
                     if status.ended:
@@ -120,6 +127,20 @@ class TurnCapture:
             status=status,
             warnings=quality_warnings(audio, speech),
         )
+
+    def _ask_turn_end(self, kept: list[Samples], now: float) -> TurnStatus:
+        """H5: the end-of-turn model's verdict on the last seconds of the answer."""
+        assert self.turn_end is not None
+        window = round(TURN_END_WINDOW_SECONDS * SAMPLE_RATE)
+        tail: list[Samples] = []
+        size = 0
+        for samples in reversed(kept):
+            tail.append(samples)
+            size += samples.size
+            if size >= window:
+                break
+        audio = np.concatenate(tail[::-1])[-window:] if tail else np.zeros(0, np.float32)
+        return self.endpointer.turn_end_verdict(self.turn_end.probability_finished(audio), now)
 
     def _apply_events(self, now: float) -> None:
         while True:

@@ -27,7 +27,7 @@ from interviewer.adapters.store.files import FileSessionStore
 from interviewer.adapters.stt.final_pass import FinalPass
 from interviewer.core.endpointing import EndpointConfig, TurnMode, TurnStatus
 from interviewer.core.engine import InterviewerEvent, RoundEnded, Say, StatusNote
-from interviewer.core.ports import AudioSource, ChatModel
+from interviewer.core.ports import AudioSource, ChatModel, TurnEndDetector
 from interviewer.core.session import Speaker
 from interviewer.errors import InterviewerError
 from interviewer.live import LiveRound, SpokenTurn
@@ -54,6 +54,8 @@ class Backends:
     microphone: AudioSource | None
     vad: SileroVad | None
     speaker: ClosableSpeaker | None
+    turn_end: TurnEndDetector | None = None
+    """Hands-free: the end-of-turn model; None: pauses end after the persona's patience."""
 
 
 class PracticeScreen(Screen[None]):
@@ -244,6 +246,7 @@ class PracticeScreen(Screen[None]):
             )
         microphone: AudioSource | None = None
         vad = None
+        turn_end: TurnEndDetector | None = None
         if recognizer is not None:
             try:
                 microphone = services.open_microphone()
@@ -262,6 +265,15 @@ class PracticeScreen(Screen[None]):
                     self.post_message(
                         self.StepDone("vad", f"VAD unavailable: {error.message}", ok=False)
                     )
+            if vad is not None and self.hands_free:
+                try:
+                    turn_end = services.load_turn_end()
+                except InterviewerError as error:
+                    detail = (
+                        f"end-of-turn model unavailable ({error.message}): a pause ends "
+                        "your answer after the persona's patience"
+                    )
+                    self.post_message(self.StepDone("vad", detail, ok=False))
         else:
             self.post_message(self.StepDone("mic", "typed answers (no speech recognition)", False))
         speaker: ClosableSpeaker | None = None
@@ -274,7 +286,8 @@ class PracticeScreen(Screen[None]):
             )
         except InterviewerError as error:
             self.post_message(self.StepDone("voice", f"no voice: {error.message}", ok=False))
-        self.post_message(self.Ready(Backends(chat, recognizer, microphone, vad, speaker)))
+        backends = Backends(chat, recognizer, microphone, vad, speaker, turn_end)
+        self.post_message(self.Ready(backends))
 
     def _report_assembly(self, done: int, total: int) -> None:
         self.post_message(self.AssemblyProgress(done, total))
@@ -365,6 +378,7 @@ class PracticeScreen(Screen[None]):
                 path,
                 self._endpoint_config(),
                 vad=backends.vad,
+                turn_end=backends.turn_end,
                 on_level=self._post_level,
                 on_partial=self._post_partial,
                 on_status=self._post_status,
@@ -412,9 +426,12 @@ class PracticeScreen(Screen[None]):
 
     def _endpoint_config(self) -> EndpointConfig:
         persona = self.interviewer_app.persona
+        audio = self.interviewer_app.settings.audio
         return EndpointConfig(
             mode=TurnMode.HANDS_FREE if self.hands_free else TurnMode.PUSH_TO_TALK,
             patience_seconds=persona.patience_seconds,
+            turn_end_check_seconds=tuple(audio.turn_end_check_seconds),
+            turn_end_threshold=audio.turn_end_threshold,
             max_answer_seconds=max(60.0, persona.answer_budget_seconds * 2),
         )
 
