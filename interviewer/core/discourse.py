@@ -22,7 +22,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from interviewer.core.content import DiscourseAct, Rubric
-from interviewer.core.evidence import EvidenceMatch, ItemKey, ScoredText, TextUnit
+from interviewer.core.evidence import EvidenceMatch, ItemKey, ScoredText, TextUnit, unit_match
 
 __all__ = ["DiscourseAct", "act_evidence", "does_act"]
 
@@ -181,7 +181,9 @@ def act_evidence(
     for wanted_item in wanted:
         unit = _first_unit(scored, units, wanted_item.act)
         if unit is not None:
-            matches.append(_match(scored, wanted_item.key, wanted_item.act, unit))
+            matches.append(
+                unit_match(scored, wanted_item.key, unit, f"(how it is said: {wanted_item.act})")
+            )
     matches.sort(key=lambda m: m.quote_start)
     return matches
 
@@ -194,18 +196,3 @@ def _first_unit(
         if does_act(act, scored.text[unit.start : unit.end], after):
             return unit
     return None
-
-
-def _match(scored: ScoredText, key: ItemKey, act: DiscourseAct, unit: TextUnit) -> EvidenceMatch:
-    seconds = scored.seconds(unit.start, unit.end)
-    return EvidenceMatch(
-        criterion_id=key[0],
-        item_id=key[1],
-        phrase=f"(how it is said: {act})",
-        quote=scored.text[unit.start : unit.end],
-        quote_start=unit.start,
-        quote_end=unit.end,
-        start=seconds[0] if seconds else None,
-        end=seconds[1] if seconds else None,
-        turn_index=scored.segment_of(unit.start).turn_index,
-    )

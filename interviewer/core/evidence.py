@@ -61,6 +61,7 @@ __all__ = [
     "skipped_sentences",
     "stem",
     "tokens",
+    "unit_match",
 ]
 
 ItemKey = tuple[str, str]
@@ -565,6 +566,23 @@ class EvidenceMatch:
     @property
     def key(self) -> ItemKey:
         return (self.criterion_id, self.item_id)
+
+
+def unit_match(scored: ScoredText, key: ItemKey, unit: TextUnit, how: str) -> EvidenceMatch:
+    """The evidence ``unit`` gives for item ``key``: its verbatim words and their time;
+    ``how`` says what found it (shown where a phrase would be)."""
+    seconds = scored.seconds(unit.start, unit.end)
+    return EvidenceMatch(
+        criterion_id=key[0],
+        item_id=key[1],
+        phrase=how,
+        quote=scored.text[unit.start : unit.end],
+        quote_start=unit.start,
+        quote_end=unit.end,
+        start=seconds[0] if seconds else None,
+        end=seconds[1] if seconds else None,
+        turn_index=scored.segment_of(unit.start).turn_index,
+    )
 
 
 @dataclass(frozen=True)

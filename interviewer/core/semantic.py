@@ -27,7 +27,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from interviewer.core.content import Question, Rubric
-from interviewer.core.evidence import EvidenceMatch, ItemKey, ScoredText, TextUnit
+from interviewer.core.evidence import EvidenceMatch, ItemKey, ScoredText, TextUnit, unit_match
 from interviewer.core.ports import SentenceSimilarity
 
 __all__ = [
@@ -152,25 +152,9 @@ def matches_from(
     for key in found.columns:
         best = found.best(key, policy)
         if best is not None:
-            matches.append(_match(scored, key, best[1], best[0]))
+            matches.append(unit_match(scored, key, best[1], f"(meaning, similarity {best[0]:.2f})"))
     matches.sort(key=lambda m: m.quote_start)
     return matches
-
-
-def _match(scored: ScoredText, key: ItemKey, unit: TextUnit, closeness: float) -> EvidenceMatch:
-    seconds = scored.seconds(unit.start, unit.end)
-    segment = scored.segment_of(unit.start)
-    return EvidenceMatch(
-        criterion_id=key[0],
-        item_id=key[1],
-        phrase=f"(meaning, similarity {closeness:.2f})",
-        quote=scored.text[unit.start : unit.end],
-        quote_start=unit.start,
-        quote_end=unit.end,
-        start=seconds[0] if seconds else None,
-        end=seconds[1] if seconds else None,
-        turn_index=segment.turn_index,
-    )
 
 
 def question_affinity(
