@@ -138,6 +138,18 @@ def process_state(pid: int) -> str:
     return stat[stat.rindex(")") + 2]
 
 
+def settled_state(pid: int, expected: str, seconds: float = 3.0) -> str:
+    """The process state once it is ``expected``, or whatever it is after ``seconds``:
+    SIGSTOP and SIGCONT are delivered asynchronously (every thread of a busy server must
+    reach the kernel first), so the state right after ``kill`` can still be the old one."""
+    deadline = time.monotonic() + seconds
+    state = process_state(pid)
+    while state != expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+        state = process_state(pid)
+    return state
+
+
 @pytest.mark.models
 @pytest.mark.llm
 def test_paused_stops_the_server_while_held_and_it_answers_after() -> None:
@@ -148,11 +160,12 @@ def test_paused_stops_the_server_while_held_and_it_answers_after() -> None:
         assert server is not None and server.pid is not None
         assert runtime.chat.cpu_gate is not None
         with runtime.chat.cpu_gate():
-            assert process_state(server.pid) == "T"
+            assert settled_state(server.pid, "T") == "T"
             with server.paused():
                 assert process_state(server.pid) == "T"
+            time.sleep(0.2)  # a wrongly sent SIGCONT would have landed by now
             assert process_state(server.pid) == "T"  # the outer holder still holds it
-        assert process_state(server.pid) != "T"
+        assert settled_state(server.pid, "S") != "T"
         with server.paused():
             pending: list[str] = []
             thread = threading.Thread(
@@ -179,5 +192,5 @@ def test_a_paused_server_still_stops_with_the_app() -> None:
         pid = server.pid
         gate = server.paused()
         gate.__enter__()  # the app closes mid-decode
-        assert process_state(pid) == "T"
+        assert settled_state(pid, "T") == "T"
     assert wait_until_gone(pid)
