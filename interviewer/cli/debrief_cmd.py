@@ -37,29 +37,22 @@ def run(args: argparse.Namespace) -> int:
     from rich.markup import escape
 
     from interviewer.adapters.store.files import FileSessionStore
+    from interviewer.cli.llm import open_llm_or_note
     from interviewer.cli.output import console, err_console, print_json
     from interviewer.core.ports import ChatModel
     from interviewer.core.report import clock
     from interviewer.debriefs import open_debrief
-    from interviewer.errors import InterviewerError
-    from interviewer.llm_runtime import LLMRuntime, open_llm
     from interviewer.settings import load_settings
 
     settings = load_settings()
     store = FileSessionStore(settings.recordings_dir)
     debrief = open_debrief(store, store.resolve_id(args.session_id))
-    runtime: LLMRuntime | None = None
-    chat: ChatModel | None = None
-    if not args.no_llm:
-        err_console.print("starting the LLM…")
-        try:
-            runtime = open_llm(settings.llm)
-            chat = runtime.chat
-        except InterviewerError as error:
-            err_console.print(
-                f"[yellow]note:[/] LLM unavailable ({escape(error.message)}): "
-                "answers come from the evaluation alone"
-            )
+    runtime = (
+        None
+        if args.no_llm
+        else open_llm_or_note(settings.llm, "answers come from the evaluation alone")
+    )
+    chat: ChatModel | None = runtime.chat if runtime is not None else None
     interactive = not args.ask
     questions = iter(args.ask or ())
     asked = []

@@ -45,12 +45,11 @@ def run(args: argparse.Namespace) -> int:
     from interviewer import catalog
     from interviewer.adapters.store.files import FileSessionStore
     from interviewer.answers import prepare_answers
+    from interviewer.cli.llm import open_llm_or_note
     from interviewer.cli.output import console, err_console, warn_overrides
     from interviewer.core.engine import Say, StatusNote
     from interviewer.core.ports import ChatModel
-    from interviewer.errors import InterviewerError
     from interviewer.evaluation import evaluate_and_save
-    from interviewer.llm_runtime import open_llm
     from interviewer.settings import load_settings
     from interviewer.simulation import simulate_round
 
@@ -75,18 +74,9 @@ def run(args: argparse.Namespace) -> int:
         elif isinstance(event, StatusNote):
             err_console.print(f"[yellow]note:[/] {escape(event.text)}")
 
-    runtime = None
-    chat: ChatModel | None = None
-    if not args.no_llm:
-        err_console.print("starting the LLM…")
-        try:
-            runtime = open_llm(settings.llm)
-            chat = runtime.chat
-        except InterviewerError as error:
-            # As in the app: a dead endpoint degrades the round, it does not end it.
-            err_console.print(
-                f"[yellow]note:[/] LLM unavailable ({error.message}): scripted probes"
-            )
+    # As in the app: a dead endpoint degrades the round, it does not end it.
+    runtime = None if args.no_llm else open_llm_or_note(settings.llm, "scripted probes")
+    chat: ChatModel | None = runtime.chat if runtime is not None else None
     try:
         result = simulate_round(
             store=store,
